@@ -1,0 +1,63 @@
+//! `tollgate inspect FILE [--pointer P]`: what the policies see, and where a value is.
+
+use crate::cli::InspectArgs;
+use miette::{miette, IntoDiagnostic, Result};
+use serde_json::{json, Value};
+use std::process::ExitCode;
+use tollgate_template::{load, LoadOptions, Outcome, PolicyInput, SourceFile, Span};
+
+pub fn run(args: &InspectArgs) -> Result<ExitCode> {
+    let name = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| miette!("{name}: cannot read: {e}"))?;
+    let options = LoadOptions {
+        parameters: super::parse_params(&args.params)?,
+        ..LoadOptions::default()
+    };
+    let loaded = match load(&name, &bytes, &options)? {
+        Outcome::Loaded(l) => l,
+        Outcome::Skipped(reason) => {
+            return Err(miette!("{name}: neither a CloudFormation template nor a Terraform plan: {reason}"))
+        }
+    };
+    let input = loaded.inputs.get(args.variant).ok_or_else(|| {
+        miette!("{name} has {} variant(s); --variant {} does not exist", loaded.inputs.len(), args.variant)
+    })?;
+    let out = match &args.pointer {
+        None => input.value().clone(),
+        Some(pointer) => {
+            // Plans: the pointer addresses the plan as written; templates: the resolved document.
+            let (value, span, related) = match input {
+                PolicyInput::Plan(_) => {
+                    let f = loaded.document.find(pointer).ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
+                    (f.value.clone(), f.info.span, Vec::new())
+                }
+                PolicyInput::Template(v) => {
+                    let f = v.doc.find(pointer).ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
+                    (f.value.clone(), f.info.span, f.related.to_vec())
+                }
+            };
+            let src = &loaded.source;
+            json!({
+                "value": value,
+                "location": location(src, span),
+                "related": related.iter().map(|r| json!({
+                    "message": r.message,
+                    "location": location(src, r.span),
+                })).collect::<Vec<Value>>(),
+            })
+        }
+    };
+    let text = serde_json::to_string_pretty(&out).into_diagnostic()?;
+    println!("{text}");
+    for w in &loaded.warnings {
+        eprintln!("warning: {name}: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn location(src: &SourceFile, span: Span) -> Value {
+    let s = src.position(span.start);
+    let e = src.position(span.end);
+    json!({"start": {"line": s.line, "column": s.column}, "end": {"line": e.line, "column": e.column}})
+}

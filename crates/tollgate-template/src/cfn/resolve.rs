@@ -1,0 +1,783 @@
+//! Resolution of a template into the document the policies see, with an origin index
+//! (resolved pointer → source site, plus related spans such as a parameter's `Default`).
+
+use super::conditions::{ConditionEval, Tri};
+use super::{as_intrinsic, PSEUDO_PARAMETERS};
+use crate::error::{ErrorKind, LoadError};
+use crate::index::{IndexBuilder, Indexed, Related};
+use crate::source::{SourceFile, Span};
+use crate::Limits;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// One resolved document. Templates with undecided conditions have several.
+#[derive(Debug)]
+pub struct Variant {
+    pub doc: Indexed,
+    /// The conditions this variant fixed (empty when every condition was decided).
+    pub assumptions: BTreeMap<String, bool>,
+}
+
+/// Result of an evaluation: a value known before deployment, an unknown one (kept as the
+/// intrinsic, with its arguments resolved), or `AWS::NoValue`.
+#[derive(Debug, Clone)]
+enum Eval {
+    Known(Value, Vec<Related>),
+    Unknown(Value),
+    NoValue,
+}
+
+struct Param {
+    value: Option<Value>,
+    related: Vec<Related>,
+}
+
+/// Resolves `template` once per assignment of the undecided conditions that matter.
+/// Returns the variants and warnings (e.g. the variant bound was reached).
+pub fn resolve_variants(
+    src: &SourceFile,
+    template: &Indexed,
+    overrides: &BTreeMap<String, Value>,
+    limits: &Limits,
+) -> Result<(Vec<Variant>, Vec<String>), LoadError> {
+    let ctx = Context::new(src, template, overrides)?;
+    let mut variants = Vec::new();
+    let mut warnings = Vec::new();
+    let mut stack = vec![HashMap::<String, bool>::new()];
+    let mut capped = false;
+    while let Some(forced) = stack.pop() {
+        let mut run = Run::new(&ctx, &forced);
+        let doc = run.document()?;
+        let first_undecided = run
+            .undecided
+            .iter()
+            .find(|c| !forced.contains_key(*c))
+            .cloned();
+        match first_undecided {
+            Some(cond) if forced.len() < limits.max_undecided_conditions => {
+                // Branch on it; the false branch is evaluated last so true comes first.
+                for b in [false, true] {
+                    let mut next = forced.clone();
+                    next.insert(cond.clone(), b);
+                    stack.push(next);
+                }
+            }
+            Some(_) => {
+                capped = true;
+                variants.push(Variant {
+                    doc,
+                    assumptions: forced.into_iter().collect(),
+                });
+            }
+            None => variants.push(Variant {
+                doc,
+                assumptions: forced.into_iter().collect(),
+            }),
+        }
+    }
+    if capped {
+        warnings.push(format!(
+            "more than {} undecided conditions: the remaining ones were assumed true",
+            limits.max_undecided_conditions
+        ));
+    }
+    Ok((variants, warnings))
+}
+
+struct Context<'a> {
+    src: &'a SourceFile,
+    template: &'a Indexed,
+    params: HashMap<String, Param>,
+    resources: &'a Map<String, Value>,
+    mappings: Option<(&'a Map<String, Value>, usize)>,
+    conditions: Map<String, Value>,
+    empty: Map<String, Value>,
+    is_sam: bool,
+}
+
+/// Index of the member `key` of the object at pre-order index `idx`.
+fn child_idx(doc: &Indexed, idx: usize, obj: &Map<String, Value>, key: &str) -> Option<usize> {
+    let mut c = idx + 1;
+    for k in obj.keys() {
+        if k == key {
+            return Some(c);
+        }
+        c = doc.info(c)?.next();
+    }
+    None
+}
+
+impl<'a> Context<'a> {
+    fn new(
+        src: &'a SourceFile,
+        template: &'a Indexed,
+        overrides: &BTreeMap<String, Value>,
+    ) -> Result<Self, LoadError> {
+        let root = template.value.as_object().ok_or_else(|| {
+            LoadError::file(
+                ErrorKind::NotADocument,
+                &src.name,
+                "template is not a mapping",
+            )
+        })?;
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        let empty = EMPTY.get_or_init(Map::new);
+        let resources = root
+            .get("Resources")
+            .and_then(Value::as_object)
+            .unwrap_or(empty);
+        let mut params = HashMap::new();
+        if let Some(Value::Object(defs)) = root.get("Parameters") {
+            let pidx = child_idx(template, 0, root, "Parameters").unwrap_or(0);
+            for (name, def) in defs {
+                let didx = child_idx(template, pidx, defs, name).unwrap_or(0);
+                let list_type = def
+                    .get("Type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+                let split = |v: Value| match (&v, list_type) {
+                    (Value::String(s), true) => Value::Array(
+                        s.split(',')
+                            .map(|p| Value::String(p.trim().to_string()))
+                            .collect(),
+                    ),
+                    _ => v,
+                };
+                let param = if let Some(v) = overrides.get(name) {
+                    Param {
+                        value: Some(split(v.clone())),
+                        related: Vec::new(),
+                    }
+                } else if let Some(d) = def.get("Default") {
+                    let span = def
+                        .as_object()
+                        .and_then(|o| child_idx(template, didx, o, "Default"))
+                        .and_then(|i| template.info(i))
+                        .map(|n| n.span)
+                        .unwrap_or_default();
+                    Param {
+                        value: Some(split(d.clone())),
+                        related: vec![Related {
+                            span,
+                            message: format!("{} is the default of parameter {name}", short(d)),
+                        }],
+                    }
+                } else {
+                    Param {
+                        value: None,
+                        related: Vec::new(),
+                    }
+                };
+                params.insert(name.clone(), param);
+            }
+        }
+        let mappings = match root.get("Mappings") {
+            Some(Value::Object(m)) => {
+                Some((m, child_idx(template, 0, root, "Mappings").unwrap_or(0)))
+            }
+            _ => None,
+        };
+        let conditions = root
+            .get("Conditions")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Context {
+            src,
+            template,
+            params,
+            resources,
+            mappings,
+            conditions,
+            empty: Map::new(),
+            is_sam: crate::detect::is_sam(&template.value),
+        })
+    }
+
+    fn span(&self, idx: usize) -> Span {
+        self.template.info(idx).map(|n| n.span).unwrap_or_default()
+    }
+
+    fn error(
+        &self,
+        kind: ErrorKind,
+        idx: usize,
+        message: impl Into<String>,
+        label: &str,
+    ) -> LoadError {
+        LoadError::at(kind, self.src, self.span(idx), message, label)
+    }
+}
+
+/// A value for messages: short and on one line.
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// One resolution pass under one assignment of undecided conditions.
+struct Run<'c, 'a> {
+    ctx: &'c Context<'a>,
+    conds: ConditionEval<'c>,
+    /// Undecided conditions met in this pass, in the order they were met.
+    undecided: Vec<String>,
+    out: IndexBuilder,
+}
+
+impl<'c, 'a> Run<'c, 'a> {
+    fn new(ctx: &'c Context<'a>, forced: &'c HashMap<String, bool>) -> Self {
+        Run {
+            ctx,
+            conds: ConditionEval::new(&ctx.conditions, forced),
+            undecided: Vec::new(),
+            out: IndexBuilder::with_capacity(ctx.template.node_count()),
+        }
+    }
+
+    fn document(&mut self) -> Result<Indexed, LoadError> {
+        let tpl = self.ctx.template;
+        let root = tpl.value.as_object().unwrap_or(&self.ctx.empty);
+        let slot = self.out.open(self.ctx.span(0), None);
+        let mut out = Map::new();
+        let mut c = 1usize;
+        for (k, v) in root {
+            let key = tpl.info(c).and_then(|n| n.key);
+            if k == "Resources" {
+                out.insert(k.clone(), self.resources(c, v, key)?);
+            } else {
+                out.insert(k.clone(), self.copy(c, v, key));
+            }
+            c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+        }
+        self.out.close(slot);
+        let builder = std::mem::take(&mut self.out);
+        Ok(Indexed::new(Value::Object(out), builder))
+    }
+
+    fn resources(&mut self, idx: usize, v: &Value, key: Option<Span>) -> Result<Value, LoadError> {
+        let tpl = self.ctx.template;
+        let Some(map) = v.as_object() else {
+            return Ok(self.copy(idx, v, key));
+        };
+        let slot = self.out.open(self.ctx.span(idx), key);
+        let mut out = Map::new();
+        let mut c = idx + 1;
+        for (name, res) in map {
+            let rkey = tpl.info(c).and_then(|n| n.key);
+            // `Fn::ForEach` loops are not expanded: policies see them as written.
+            if name.starts_with("Fn::ForEach::") {
+                let r = self.copy(c, res, rkey);
+                out.insert(name.clone(), r);
+                c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                continue;
+            }
+            let include = match res.get("Condition").and_then(Value::as_str) {
+                Some(cond) => self.decide(cond, c)?,
+                None => true,
+            };
+            if include {
+                let mark = self.out.mark();
+                match self.resolve(c, res, rkey)? {
+                    Some(r) => {
+                        out.insert(name.clone(), r);
+                    }
+                    None => self.out.truncate(mark),
+                }
+            }
+            c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+        }
+        self.out.close(slot);
+        Ok(Value::Object(out))
+    }
+
+    /// Decides a named condition under this variant (undecided ones are recorded).
+    fn decide(&mut self, name: &str, at: usize) -> Result<bool, LoadError> {
+        let ctx = self.ctx;
+        let mut value_of = |v: &Value| -> Tri {
+            match Self::eval_pure(ctx, v) {
+                Eval::Known(x, _) => Tri::Known(x),
+                _ => Tri::Unknown,
+            }
+        };
+        match self.conds.condition(name, &mut value_of) {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => {
+                if !self.undecided.iter().any(|n| n == name) {
+                    self.undecided.push(name.to_string());
+                }
+                // Under the variant bound the enumeration fixes it; past it, true is assumed.
+                Ok(true)
+            }
+            Err(e) => Err(e.into_load_error(|kind, msg| ctx.error(kind, at, msg, "used here"))),
+        }
+    }
+
+    /// Copies source nodes as they are (sections the policies see unresolved).
+    fn copy(&mut self, idx: usize, v: &Value, key: Option<Span>) -> Value {
+        let tpl = self.ctx.template;
+        let slot = self.out.open(self.ctx.span(idx), key);
+        let mut c = idx + 1;
+        match v {
+            Value::Object(m) => {
+                for (_, child) in m {
+                    let k = tpl.info(c).and_then(|n| n.key);
+                    self.copy(c, child, k);
+                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                }
+            }
+            Value::Array(a) => {
+                for child in a {
+                    self.copy(c, child, None);
+                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                }
+            }
+            _ => {}
+        }
+        self.out.close(slot);
+        v.clone()
+    }
+
+    /// Emits a computed value: every node gets the site's span; the root gets `related`.
+    fn emit(&mut self, v: &Value, span: Span, key: Option<Span>, related: Vec<Related>) {
+        let slot = self.out.open(span, key);
+        self.out.set_related(slot, related);
+        match v {
+            Value::Object(m) => m
+                .values()
+                .for_each(|c| self.emit(c, span, Some(span), Vec::new())),
+            Value::Array(a) => a.iter().for_each(|c| self.emit(c, span, None, Vec::new())),
+            _ => {}
+        }
+        self.out.close(slot);
+    }
+
+    /// Resolves the node at `idx`; `None` when it resolves to `AWS::NoValue`.
+    fn resolve(
+        &mut self,
+        idx: usize,
+        v: &Value,
+        key: Option<Span>,
+    ) -> Result<Option<Value>, LoadError> {
+        let tpl = self.ctx.template;
+        if let Some((f, args)) = as_intrinsic(v) {
+            let site = self.ctx.span(idx);
+            if f == "Fn::If" {
+                return self.resolve_if(idx, args, key);
+            }
+            return Ok(match self.eval(idx, v)? {
+                Eval::NoValue => None,
+                Eval::Known(val, related) => {
+                    self.emit(&val, site, key, related);
+                    Some(val)
+                }
+                Eval::Unknown(val) => {
+                    self.emit(&val, site, key, Vec::new());
+                    Some(val)
+                }
+            });
+        }
+        let slot = self.out.open(self.ctx.span(idx), key);
+        let mut c = idx + 1;
+        let out = match v {
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, child) in m {
+                    let ck = tpl.info(c).and_then(|n| n.key);
+                    let mark = self.out.mark();
+                    match self.resolve(c, child, ck)? {
+                        Some(r) => {
+                            out.insert(k.clone(), r);
+                        }
+                        None => self.out.truncate(mark),
+                    }
+                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => {
+                let mut out = Vec::new();
+                for child in a {
+                    let mark = self.out.mark();
+                    match self.resolve(c, child, None)? {
+                        Some(r) => out.push(r),
+                        None => self.out.truncate(mark),
+                    }
+                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                }
+                Value::Array(out)
+            }
+            other => other.clone(),
+        };
+        self.out.close(slot);
+        Ok(Some(out))
+    }
+
+    /// `Fn::If`: the chosen branch keeps its own spans below the top, which points at the
+    /// `!If` node with a related location at the branch.
+    fn resolve_if(
+        &mut self,
+        idx: usize,
+        args: &Value,
+        key: Option<Span>,
+    ) -> Result<Option<Value>, LoadError> {
+        let tpl = self.ctx.template;
+        let (cond, branches) = self.if_args(idx, args)?;
+        let chosen = self.decide(&cond, idx)?;
+        let args_idx = idx + 1;
+        let mut c = args_idx + 1; // the condition name
+        c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+        if !chosen {
+            c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+        }
+        let branch = if chosen { &branches[0] } else { &branches[1] };
+        let mark = self.out.mark();
+        let resolved = self.resolve(c, branch, key)?;
+        if resolved.is_some() {
+            let slot_span = self.ctx.span(idx);
+            let branch_span = self.ctx.span(c);
+            self.out.retarget(mark, slot_span);
+            self.out.add_related_at(
+                mark,
+                Related {
+                    span: branch_span,
+                    message: format!("chosen because condition {cond} is {chosen}"),
+                },
+            );
+        }
+        Ok(resolved)
+    }
+
+    fn if_args<'v>(
+        &self,
+        idx: usize,
+        args: &'v Value,
+    ) -> Result<(String, [&'v Value; 2]), LoadError> {
+        match args.as_array().map(Vec::as_slice) {
+            Some([Value::String(c), a, b]) => {
+                if !self.conds.exists(c) {
+                    return Err(self.ctx.error(
+                        ErrorKind::MissingCondition,
+                        idx,
+                        format!("Fn::If names condition {c}, which is not defined in Conditions"),
+                        "unknown condition",
+                    ));
+                }
+                Ok((c.clone(), [a, b]))
+            }
+            _ => Err(self.ctx.error(
+                ErrorKind::IntrinsicShape,
+                idx,
+                "Fn::If takes [condition name, value if true, value if false]",
+                "wrong arguments",
+            )),
+        }
+    }
+
+    /// Evaluates an intrinsic (or a plain value containing intrinsics) without emitting nodes.
+    fn eval(&mut self, idx: usize, v: &Value) -> Result<Eval, LoadError> {
+        let tpl = self.ctx.template;
+        let Some((f, args)) = as_intrinsic(v) else {
+            // A plain container: evaluate its children.
+            let mut c = idx + 1;
+            let mut related = Vec::new();
+            let mut unknown = false;
+            let out = match v {
+                Value::Object(m) => {
+                    let mut out = Map::new();
+                    for (k, child) in m {
+                        match self.eval(c, child)? {
+                            Eval::Known(x, r) => {
+                                related.extend(r);
+                                out.insert(k.clone(), x);
+                            }
+                            Eval::Unknown(x) => {
+                                unknown = true;
+                                out.insert(k.clone(), x);
+                            }
+                            Eval::NoValue => {}
+                        }
+                        c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                    }
+                    Value::Object(out)
+                }
+                Value::Array(a) => {
+                    let mut out = Vec::new();
+                    for child in a {
+                        match self.eval(c, child)? {
+                            Eval::Known(x, r) => {
+                                related.extend(r);
+                                out.push(x);
+                            }
+                            Eval::Unknown(x) => {
+                                unknown = true;
+                                out.push(x);
+                            }
+                            Eval::NoValue => {}
+                        }
+                        c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                    }
+                    Value::Array(out)
+                }
+                other => other.clone(),
+            };
+            return Ok(if unknown {
+                Eval::Unknown(out)
+            } else {
+                Eval::Known(out, related)
+            });
+        };
+        let args_idx = idx + 1;
+        match f {
+            "Ref" => self.eval_ref(idx, args),
+            "Fn::If" => {
+                let (cond, branches) = self.if_args(idx, args)?;
+                let chosen = self.decide(&cond, idx)?;
+                let mut c = args_idx + 1;
+                c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                if !chosen {
+                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                }
+                self.eval(c, if chosen { branches[0] } else { branches[1] })
+            }
+            _ => {
+                let evaluated = self.eval(args_idx, args)?;
+                let (args_v, related) = match evaluated {
+                    Eval::Known(x, r) => (x, r),
+                    Eval::Unknown(x) => return Ok(Eval::Unknown(wrap(f, x))),
+                    Eval::NoValue => return Ok(Eval::Unknown(v.clone())),
+                };
+                Ok(match compute(f, &args_v, self.ctx) {
+                    Some(Computed::Value(x, more)) => {
+                        let mut related = related;
+                        related.extend(more);
+                        Eval::Known(x, related)
+                    }
+                    Some(Computed::NoValue) => Eval::NoValue,
+                    None => Eval::Unknown(wrap(f, args_v)),
+                })
+            }
+        }
+    }
+
+    fn eval_ref(&mut self, idx: usize, args: &Value) -> Result<Eval, LoadError> {
+        let Some(name) = args.as_str() else {
+            return Err(self.ctx.error(
+                ErrorKind::IntrinsicShape,
+                idx,
+                "Ref takes a name",
+                "expected a string",
+            ));
+        };
+        if name == "AWS::NoValue" {
+            return Ok(Eval::NoValue);
+        }
+        if let Some(p) = self.ctx.params.get(name) {
+            return Ok(match &p.value {
+                Some(v) => Eval::Known(v.clone(), p.related.clone()),
+                None => Eval::Unknown(wrap("Ref", Value::String(name.to_string()))),
+            });
+        }
+        // SAM creates resources of its own (`ServerlessRestApi`, `<Function>Role` …).
+        if PSEUDO_PARAMETERS.contains(&name)
+            || self.ctx.resources.contains_key(name)
+            || self.ctx.is_sam
+        {
+            return Ok(Eval::Unknown(wrap("Ref", Value::String(name.to_string()))));
+        }
+        Err(self.ctx.error(
+            ErrorKind::RefToNothing,
+            idx,
+            format!(
+                "Ref to {name}, which is neither a parameter, a resource nor a pseudo parameter"
+            ),
+            "refers to nothing",
+        ))
+    }
+
+    /// Evaluation used inside conditions (no spans, no errors: anything odd is unknown).
+    fn eval_pure(ctx: &Context<'_>, v: &Value) -> Eval {
+        match as_intrinsic(v) {
+            Some(("Ref", Value::String(name))) => match ctx.params.get(name.as_str()) {
+                Some(Param { value: Some(x), .. }) => Eval::Known(x.clone(), Vec::new()),
+                _ => Eval::Unknown(v.clone()),
+            },
+            Some((f, args)) => {
+                let a = match Self::eval_pure(ctx, args) {
+                    Eval::Known(x, _) => x,
+                    _ => return Eval::Unknown(v.clone()),
+                };
+                match compute(f, &a, ctx) {
+                    Some(Computed::Value(x, _)) => Eval::Known(x, Vec::new()),
+                    _ => Eval::Unknown(v.clone()),
+                }
+            }
+            None => match v {
+                Value::Array(items) => {
+                    let mut out = Vec::new();
+                    for i in items {
+                        match Self::eval_pure(ctx, i) {
+                            Eval::Known(x, _) => out.push(x),
+                            _ => return Eval::Unknown(v.clone()),
+                        }
+                    }
+                    Eval::Known(Value::Array(out), Vec::new())
+                }
+                other => Eval::Known(other.clone(), Vec::new()),
+            },
+        }
+    }
+}
+
+fn wrap(f: &str, args: Value) -> Value {
+    let mut m = Map::with_capacity(1);
+    m.insert(f.to_string(), args);
+    Value::Object(m)
+}
+
+enum Computed {
+    Value(Value, Vec<Related>),
+    NoValue,
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Computes an intrinsic whose arguments are all known; `None` when it cannot be known
+/// before deployment (or its arguments have the wrong shape).
+fn compute(f: &str, args: &Value, ctx: &Context<'_>) -> Option<Computed> {
+    let plain = |v: Value| Some(Computed::Value(v, Vec::new()));
+    match f {
+        "Fn::Join" => {
+            let [delim, list] = args.as_array()?.as_slice() else {
+                return None;
+            };
+            let delim = delim.as_str()?;
+            let parts: Option<Vec<String>> = list.as_array()?.iter().map(scalar_text).collect();
+            plain(Value::String(parts?.join(delim)))
+        }
+        "Fn::Select" => {
+            let [i, list] = args.as_array()?.as_slice() else {
+                return None;
+            };
+            let i: usize = scalar_text(i)?.parse().ok()?;
+            plain(list.as_array()?.get(i)?.clone())
+        }
+        "Fn::Split" => {
+            let [delim, s] = args.as_array()?.as_slice() else {
+                return None;
+            };
+            let parts = s.as_str()?.split(delim.as_str()?);
+            plain(Value::Array(
+                parts.map(|p| Value::String(p.to_string())).collect(),
+            ))
+        }
+        "Fn::Base64" => plain(Value::String(
+            base64::engine::general_purpose::STANDARD.encode(scalar_text(args)?),
+        )),
+        "Fn::Sub" => {
+            let (text, vars) = match args {
+                Value::String(s) => (s.as_str(), None),
+                Value::Array(a) => match a.as_slice() {
+                    [Value::String(s)] => (s.as_str(), None),
+                    [Value::String(s), Value::Object(v)] => (s.as_str(), Some(v)),
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            substitute(text, vars, ctx)
+                .map(|(s, related)| Computed::Value(Value::String(s), related))
+        }
+        "Fn::FindInMap" => {
+            let a = args.as_array()?;
+            let (maps, midx) = ctx.mappings?;
+            let (m, top, second) = (
+                scalar_text(a.first()?)?,
+                scalar_text(a.get(1)?)?,
+                scalar_text(a.get(2)?)?,
+            );
+            let found = maps
+                .get(&m)
+                .and_then(|x| x.get(&top))
+                .and_then(|x| x.get(&second));
+            match found {
+                Some(v) => {
+                    let tpl = ctx.template;
+                    let span = child_idx(tpl, midx, maps, &m)
+                        .and_then(|i| {
+                            let mo = maps.get(&m)?.as_object()?;
+                            let t = child_idx(tpl, i, mo, &top)?;
+                            child_idx(tpl, t, mo.get(&top)?.as_object()?, &second)
+                        })
+                        .and_then(|i| tpl.info(i))
+                        .map(|n| n.span)
+                        .unwrap_or_default();
+                    Some(Computed::Value(
+                        v.clone(),
+                        vec![Related {
+                            span,
+                            message: format!("{} comes from mapping {m}.{top}.{second}", short(v)),
+                        }],
+                    ))
+                }
+                None => a
+                    .get(3)
+                    .and_then(|d| d.get("DefaultValue"))
+                    .map(|d| Computed::Value(d.clone(), Vec::new())),
+            }
+        }
+        _ => {
+            let _ = Computed::NoValue;
+            None
+        }
+    }
+}
+
+/// `Fn::Sub` substitution; `None` when any variable is unknown before deployment.
+fn substitute(
+    text: &str,
+    vars: Option<&Map<String, Value>>,
+    ctx: &Context<'_>,
+) -> Option<(String, Vec<Related>)> {
+    let mut out = String::with_capacity(text.len());
+    let mut related = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        let name = &after[..end];
+        if let Some(literal) = name.strip_prefix('!') {
+            out.push_str("${");
+            out.push_str(literal);
+            out.push('}');
+        } else if let Some(v) = vars.and_then(|v| v.get(name)) {
+            out.push_str(&scalar_text(v)?);
+        } else if let Some(Param {
+            value: Some(v),
+            related: r,
+        }) = ctx.params.get(name)
+        {
+            out.push_str(&scalar_text(v)?);
+            related.extend(r.iter().cloned());
+        } else {
+            return None;
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some((out, related))
+}

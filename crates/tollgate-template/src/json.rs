@@ -1,0 +1,257 @@
+//! JSON (CloudFormation JSON and Terraform plans) → value + span index, in one pass.
+//!
+//! `jiter` does the tokenizing (fast, maintained, exposes byte positions); this module only
+//! records where each node starts and ends, builds the `serde_json::Value` in the same pass,
+//! and rejects duplicate keys and excessive nesting.
+
+use crate::error::{ErrorKind, LoadError};
+use crate::index::{IndexBuilder, Indexed};
+use crate::source::{SourceFile, Span};
+use crate::Limits;
+use jiter::{Jiter, JiterError, Peek};
+use serde_json::{Map, Number, Value};
+
+pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
+    let bytes = src.text.as_bytes();
+    // A rough guess of the node count keeps the index from reallocating on big plans.
+    let mut parser = JsonParser {
+        src,
+        bytes,
+        jiter: Jiter::new(bytes),
+        index: IndexBuilder::with_capacity(bytes.len() / 24),
+        limits,
+    };
+    let value = parser.value(None, 0)?;
+    parser.jiter.finish().map_err(|e| parser.syntax(e))?;
+    Ok(Indexed::new(value, parser.index))
+}
+
+struct JsonParser<'a> {
+    src: &'a SourceFile,
+    bytes: &'a [u8],
+    jiter: Jiter<'a>,
+    index: IndexBuilder,
+    limits: &'a Limits,
+}
+
+impl JsonParser<'_> {
+    fn syntax(&self, e: JiterError) -> LoadError {
+        syntax(self.src, e)
+    }
+
+    fn value(&mut self, key: Option<Span>, depth: usize) -> Result<Value, LoadError> {
+        let src = self.src;
+        let peek = self.jiter.peek().map_err(|e| syntax(src, e))?;
+        let start = self.jiter.current_index();
+        if depth > self.limits.max_depth {
+            return Err(LoadError::at(
+                ErrorKind::TooDeep,
+                self.src,
+                Span::new(start, start + 1),
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+                "too deep",
+            )
+            .with_help("raise the limit with --max-depth if this document is genuine"));
+        }
+        let slot = self.index.open(Span::new(start, start), key);
+        let value = match peek {
+            Peek::Null => {
+                self.jiter.known_null().map_err(|e| syntax(src, e))?;
+                Value::Null
+            }
+            Peek::True | Peek::False => {
+                Value::Bool(self.jiter.known_bool(peek).map_err(|e| syntax(src, e))?)
+            }
+            Peek::String => {
+                let s = self
+                    .jiter
+                    .known_str()
+                    .map_err(|e| syntax(src, e))?
+                    .to_owned();
+                self.check_string_len(s.len(), start)?;
+                Value::String(s)
+            }
+            Peek::Array => {
+                let mut items = Vec::new();
+                let mut next = self.jiter.known_array().map_err(|e| syntax(src, e))?;
+                while next.is_some() {
+                    items.push(self.value(None, depth + 1)?);
+                    next = self.jiter.array_step().map_err(|e| syntax(src, e))?;
+                }
+                Value::Array(items)
+            }
+            Peek::Object => {
+                let mut map = Map::new();
+                let mut key_start = self.key_start(self.jiter.current_index());
+                let mut next = self
+                    .jiter
+                    .known_object()
+                    .map_err(|e| syntax(src, e))?
+                    .map(str::to_owned);
+                while let Some(k) = next {
+                    let key_span = Span::new(key_start, self.key_end(self.jiter.current_index()));
+                    let child = self.value(Some(key_span), depth + 1)?;
+                    if map.contains_key(&k) {
+                        return Err(self.duplicate(&k, key_span));
+                    }
+                    map.insert(k, child);
+                    key_start = self.key_start(self.jiter.current_index());
+                    next = self
+                        .jiter
+                        .next_key()
+                        .map_err(|e| syntax(src, e))?
+                        .map(str::to_owned);
+                }
+                Value::Object(map)
+            }
+            _ => {
+                let raw = self
+                    .jiter
+                    .known_number_bytes(peek)
+                    .map_err(|e| syntax(src, e))?;
+                let n = parse_number(raw);
+                Value::Number(n)
+            }
+        };
+        self.index
+            .set_span(slot, Span::new(start, self.jiter.current_index()));
+        self.index.close(slot);
+        Ok(value)
+    }
+
+    fn check_string_len(&self, len: usize, start: usize) -> Result<(), LoadError> {
+        if len > self.limits.max_string_len {
+            return Err(LoadError::at(
+                ErrorKind::StringTooLong,
+                self.src,
+                Span::new(start, start + 1),
+                format!(
+                    "string of {len} bytes is longer than the limit of {} bytes",
+                    self.limits.max_string_len
+                ),
+                "this string",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The key's opening quote: skip `{`, `,` and white space from `from`.
+    fn key_start(&self, from: usize) -> usize {
+        let mut i = from;
+        while let Some(b) = self.bytes.get(i) {
+            match b {
+                b'{' | b',' | b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+                _ => break,
+            }
+        }
+        i
+    }
+
+    /// Just after the key's closing quote: back over white space and `:` from `from`.
+    fn key_end(&self, from: usize) -> usize {
+        let mut i = from;
+        while i > 0 {
+            match self.bytes.get(i - 1) {
+                Some(b' ' | b'\t' | b'\n' | b'\r' | b':') => i -= 1,
+                _ => break,
+            }
+        }
+        i
+    }
+
+    fn duplicate(&self, key: &str, span: Span) -> LoadError {
+        LoadError::at(
+            ErrorKind::DuplicateKey,
+            self.src,
+            span,
+            format!("duplicate key \"{key}\""),
+            "defined again here",
+        )
+        .with_help("CloudFormation rejects templates with duplicate keys; keep one of them")
+    }
+}
+
+/// Integers stay integers; anything else (fractions, exponents, integers beyond 64 bits)
+/// becomes the nearest float, as CloudFormation and Terraform treat them.
+fn syntax(src: &SourceFile, e: JiterError) -> LoadError {
+    let len = src.text.len();
+    let at = e.index.min(len);
+    LoadError::at(
+        ErrorKind::JsonSyntax,
+        src,
+        Span::new(at, (at + 1).min(len)),
+        format!("invalid JSON: {}", e.error_type),
+        "here",
+    )
+}
+
+fn parse_number(raw: &[u8]) -> Number {
+    let text = std::str::from_utf8(raw).unwrap_or("0");
+    if let Ok(i) = text.parse::<i64>() {
+        return Number::from(i);
+    }
+    if let Ok(u) = text.parse::<u64>() {
+        return Number::from(u);
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .unwrap_or_else(|| Number::from(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Indexed, LoadError> {
+        parse(&SourceFile::new("t.json", text), &Limits::default())
+    }
+
+    #[test]
+    fn spans_cover_scalars_with_quotes_and_keys() {
+        let text = r#"{ "a" : [1, "x y", {"b": null}] }"#;
+        let idx = load(text).unwrap_or_default();
+        let src = SourceFile::new("t.json", text);
+        let f = idx.find("/a/1").map(|f| src.slice(f.info.span).to_string());
+        assert_eq!(f.as_deref(), Some("\"x y\""));
+        let b = idx.find("/a/2/b");
+        assert_eq!(b.map(|f| src.slice(f.info.span)), Some("null"));
+        assert_eq!(
+            b.and_then(|f| f.info.key).map(|k| src.slice(k)),
+            Some("\"b\"")
+        );
+        assert_eq!(
+            idx.find("/a").map(|f| src.slice(f.info.span)),
+            Some("[1, \"x y\", {\"b\": null}]")
+        );
+        assert!(idx.find("/a/3").is_none());
+        assert!(idx.find("/zz").is_none());
+    }
+
+    #[test]
+    fn duplicate_keys_are_an_error_at_the_second_key() {
+        let err = load("{\"a\": 1,\n \"a\": 2}").err();
+        let err = err.map(|e| (e.kind, e.position.map(|p| (p.line, p.column))));
+        assert_eq!(err, Some((ErrorKind::DuplicateKey, Some((2, 2)))));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(load(&text).err().map(|e| e.kind), Some(ErrorKind::TooDeep));
+    }
+
+    #[test]
+    fn big_integers_become_floats() {
+        let idx = load("[123456789012345678901234567890, -5, 1.5]").unwrap_or_default();
+        assert_eq!(idx.value[0].as_f64(), Some(1.2345678901234568e29));
+        assert_eq!(idx.value[1].as_i64(), Some(-5));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_position() {
+        let err = load("{\n  \"a\": [1, 2\n}").err();
+        assert_eq!(err.as_ref().map(|e| e.kind), Some(ErrorKind::JsonSyntax));
+        assert_eq!(err.and_then(|e| e.position).map(|p| p.line), Some(3));
+    }
+}

@@ -1,0 +1,254 @@
+//! Loading CloudFormation templates (YAML and JSON) and Terraform plans (`terraform show
+//! -json`) with exact source locations, and turning them into the documents policies see.
+//!
+//! The flow: [`load`] reads the text ([`source`]), parses it with a span index ([`yaml`],
+//! [`json`], [`index`]), decides what it is ([`detect`]), and builds the policy inputs:
+//! resolved template variants ([`cfn`]) or the plan's resource list ([`plan`]).
+//! [`Loaded::locate`] maps a policy's JSON pointer back to the file.
+
+pub mod cfn;
+pub mod detect;
+pub mod error;
+pub mod index;
+pub mod json;
+pub mod plan;
+pub mod source;
+pub mod yaml;
+
+pub use detect::Detected;
+pub use error::{ErrorKind, LoadError};
+pub use index::{Indexed, Related};
+pub use source::{Position, SourceFile, Span};
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Which kind of document a file holds, decided by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputKind {
+    CloudFormation,
+    TerraformPlan,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::CloudFormation => "cloudformation",
+            InputKind::TerraformPlan => "terraform",
+        }
+    }
+}
+
+/// Bounds on the work one file may cause. Each hit is an error naming the limit.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_file_bytes: usize,
+    pub max_depth: usize,
+    pub max_alias_nodes: usize,
+    pub max_string_len: usize,
+    pub max_resources: usize,
+    /// Undecided conditions enumerated per template (2^n variants).
+    pub max_undecided_conditions: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 512 * 1024 * 1024,
+            max_depth: 128,
+            max_alias_nodes: 100_000,
+            max_string_len: 16 * 1024 * 1024,
+            max_resources: 1_000_000,
+            max_undecided_conditions: 6,
+        }
+    }
+}
+
+/// How to load: limits, CloudFormation parameter overrides, plan filtering.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub limits: Limits,
+    pub parameters: BTreeMap<String, Value>,
+    /// Terraform: evaluate only create/update/replace, not no-op.
+    pub changed_only: bool,
+}
+
+/// A document as one policy run receives it, and the way back to the source.
+#[derive(Debug)]
+pub enum PolicyInput {
+    /// A resolved template (one per variant of undecided conditions).
+    Template(cfn::Variant),
+    Plan(plan::PlanInput),
+}
+
+impl PolicyInput {
+    pub fn value(&self) -> &Value {
+        match self {
+            PolicyInput::Template(v) => &v.doc.value,
+            PolicyInput::Plan(p) => &p.value,
+        }
+    }
+}
+
+/// Where a pointer of a policy input lands in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub span: Span,
+    /// Set when the pointer names a map member whose key is the better place to point
+    /// (a resource's logical id).
+    pub key: Option<Span>,
+    pub related: Vec<Related>,
+}
+
+/// A loaded file.
+#[derive(Debug)]
+pub struct Loaded {
+    pub source: Arc<SourceFile>,
+    pub kind: InputKind,
+    /// The document as written, with its span index.
+    pub document: Indexed,
+    pub inputs: Vec<PolicyInput>,
+    pub warnings: Vec<String>,
+}
+
+/// What loading a file gave.
+#[derive(Debug)]
+pub enum Outcome {
+    Loaded(Box<Loaded>),
+    /// Neither a template nor a plan; the reason is for `--verbose`.
+    Skipped(String),
+}
+
+/// Loads a file's bytes. `name` is used in every location and error.
+pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, LoadError> {
+    let limits = &options.limits;
+    if bytes.len() > limits.max_file_bytes {
+        return Err(LoadError::file(
+            ErrorKind::TooLarge,
+            name,
+            format!(
+                "file is {} bytes, more than the limit of {} bytes",
+                bytes.len(),
+                limits.max_file_bytes
+            ),
+        )
+        .with_help("raise the limit with --max-file-size"));
+    }
+    let text = decode(name, bytes)?;
+    let source = Arc::new(SourceFile::new(name, text));
+    let document = parse(&source, limits)?;
+    match detect::detect(&document.value) {
+        Detected::Neither(reason) => Ok(Outcome::Skipped(reason)),
+        Detected::CloudFormation => {
+            let (variants, warnings) =
+                cfn::resolve_variants(&source, &document, &options.parameters, limits)?;
+            Ok(Outcome::Loaded(Box::new(Loaded {
+                source,
+                kind: InputKind::CloudFormation,
+                document,
+                inputs: variants.into_iter().map(PolicyInput::Template).collect(),
+                warnings,
+            })))
+        }
+        Detected::TerraformPlan => {
+            let input = plan::build(&source, &document, limits, options.changed_only)?;
+            Ok(Outcome::Loaded(Box::new(Loaded {
+                source,
+                kind: InputKind::TerraformPlan,
+                document,
+                inputs: vec![PolicyInput::Plan(input)],
+                warnings: Vec::new(),
+            })))
+        }
+    }
+}
+
+/// Parses text as JSON when it looks like JSON, as YAML otherwise.
+///
+/// Text that starts like JSON but is not (a YAML flow mapping, `{Key: value}`) is read as
+/// YAML; if that fails too, the JSON error is the one reported.
+pub fn parse(source: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
+    let first = source.text.trim_start().chars().next();
+    if first == Some('{') || first == Some('[') {
+        json::parse(source, limits).or_else(|json_error| {
+            if json_error.kind == ErrorKind::JsonSyntax && !source.name.ends_with(".json") {
+                yaml::parse(source, limits).map_err(|_| json_error)
+            } else {
+                Err(json_error)
+            }
+        })
+    } else {
+        yaml::parse(source, limits)
+    }
+}
+
+/// UTF-8 only (a BOM is dropped); anything else is an error naming where it goes wrong.
+fn decode(name: &str, bytes: &[u8]) -> Result<String, LoadError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(LoadError::file(
+            ErrorKind::NotUtf8,
+            name,
+            "file is UTF-16; templates and plans must be UTF-8",
+        )
+        .with_help("convert it, e.g. `iconv -f UTF-16 -t UTF-8`"));
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => {
+            if let Some(at) = s.find('\0') {
+                let before = &s[..at];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                let mut e = LoadError::file(
+                    ErrorKind::NotUtf8,
+                    name,
+                    "file contains a NUL byte: it is binary, not a template",
+                );
+                e.position = Some(Position { line, column });
+                return Err(e);
+            }
+            Ok(s.to_string())
+        }
+        Err(err) => {
+            let good = &bytes[..err.valid_up_to()];
+            let good = String::from_utf8_lossy(good);
+            let line = good.matches('\n').count() + 1;
+            let column = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let mut e = LoadError::file(
+                ErrorKind::NotUtf8,
+                name,
+                format!("invalid UTF-8 at byte {}", err.valid_up_to()),
+            );
+            e.position = Some(Position { line, column });
+            Err(e)
+        }
+    }
+}
+
+impl Loaded {
+    /// Maps a pointer into `self.inputs[input]` back to the file.
+    pub fn locate(&self, input: usize, pointer: &str) -> Option<Location> {
+        match self.inputs.get(input)? {
+            PolicyInput::Template(v) => {
+                let found = v.doc.find(pointer)?;
+                let is_resource = pointer
+                    .strip_prefix("/Resources/")
+                    .is_some_and(|r| !r.contains('/'));
+                Some(Location {
+                    span: found.info.span,
+                    key: is_resource.then_some(found.info.key).flatten(),
+                    related: found.related.to_vec(),
+                })
+            }
+            PolicyInput::Plan(p) => {
+                let found = self.document.find(&p.plan_pointer(pointer)?)?;
+                Some(Location {
+                    span: found.info.span,
+                    key: None,
+                    related: Vec::new(),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Terraform plans (`terraform show -json`): the resource list the policies receive, and the
+//! mapping of its pointers back to the plan file.
+
+use crate::error::{ErrorKind, LoadError};
+use crate::index::Indexed;
+use crate::source::SourceFile;
+use crate::Limits;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// Plan format versions this loader understands: 0.x (Terraform 0.12–0.15) and 1.x.
+fn known_format(v: &str) -> bool {
+    matches!(v.split('.').next(), Some("0" | "1"))
+}
+
+/// The policies' view of a plan, and where each entry came from.
+#[derive(Debug)]
+pub struct PlanInput {
+    pub value: Value,
+    /// `resources[i]` came from `resource_changes[origin[i]]`.
+    pub origin: Vec<usize>,
+}
+
+impl PlanInput {
+    /// Maps a pointer into the resource list to a pointer into the plan file.
+    pub fn plan_pointer(&self, pointer: &str) -> Option<String> {
+        let rest = pointer.strip_prefix("/resources/")?;
+        let (i, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let k = *self.origin.get(i.parse::<usize>().ok()?)?;
+        if tail.is_empty() {
+            return Some(format!("/resource_changes/{k}"));
+        }
+        let (field, deeper) = tail
+            .split_once('/')
+            .map(|(f, d)| (f, Some(d)))
+            .unwrap_or((tail, None));
+        let base = match field {
+            "after" => format!("/resource_changes/{k}/change/after"),
+            "after_unknown" => format!("/resource_changes/{k}/change/after_unknown"),
+            "actions" => format!("/resource_changes/{k}/change/actions"),
+            "address" | "type" | "name" | "index" | "mode" | "module_address" => {
+                format!("/resource_changes/{k}/{field}")
+            }
+            _ => format!("/resource_changes/{k}"),
+        };
+        Some(match deeper {
+            Some(d) => format!("{base}/{d}"),
+            None => base,
+        })
+    }
+}
+
+/// Builds the resource list (see `docs/input-documents.md`).
+pub fn build(
+    src: &SourceFile,
+    plan: &Indexed,
+    limits: &Limits,
+    changed_only: bool,
+) -> Result<PlanInput, LoadError> {
+    let root = plan.value.as_object().ok_or_else(|| {
+        LoadError::file(ErrorKind::PlanShape, &src.name, "plan is not a JSON object")
+    })?;
+    let at = |pointer: &str, kind: ErrorKind, msg: String| match plan.find(pointer) {
+        Some(f) => LoadError::at(kind, src, f.info.span, msg, "here"),
+        None => LoadError::file(kind, &src.name, msg),
+    };
+    let version = root
+        .get("format_version")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !known_format(version) {
+        return Err(at(
+            "/format_version",
+            ErrorKind::UnknownPlanVersion,
+            format!(
+                "plan format_version \"{version}\" is not supported (tollgate reads 0.x and 1.x)"
+            ),
+        ));
+    }
+    let changes = match root.get("resource_changes") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(_) => {
+            return Err(at(
+                "/resource_changes",
+                ErrorKind::PlanShape,
+                "resource_changes is not a list".into(),
+            ))
+        }
+    };
+    if changes.len() > limits.max_resources {
+        return Err(LoadError::file(
+            ErrorKind::TooManyResources,
+            &src.name,
+            format!(
+                "{} resource changes, more than the limit of {}",
+                changes.len(),
+                limits.max_resources
+            ),
+        )
+        .with_help("raise the limit with --max-resources"));
+    }
+    let references = config_references(root.get("configuration"));
+    let mut resources = Vec::with_capacity(changes.len());
+    let mut origin = Vec::with_capacity(changes.len());
+    for (k, rc) in changes.iter().enumerate() {
+        let Some(rc) = rc.as_object() else {
+            return Err(at(
+                &format!("/resource_changes/{k}"),
+                ErrorKind::PlanShape,
+                "a resource change is not an object".into(),
+            ));
+        };
+        let change = rc.get("change").and_then(Value::as_object);
+        let after = change.and_then(|c| c.get("after")).unwrap_or(&Value::Null);
+        if after.is_null() {
+            continue; // deleted: no planned state to check
+        }
+        let actions: Vec<Value> = change
+            .and_then(|c| c.get("actions"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let is_noop = actions.iter().all(|a| a == "no-op" || a == "read");
+        if changed_only && is_noop {
+            continue;
+        }
+        let address = rc.get("address").and_then(Value::as_str).unwrap_or("");
+        let module = rc.get("module_address").and_then(Value::as_str);
+        let rtype = rc.get("type").and_then(Value::as_str).unwrap_or("");
+        let name = rc.get("name").and_then(Value::as_str).unwrap_or("");
+        let mode = rc.get("mode").and_then(Value::as_str).unwrap_or("managed");
+        let config_address = config_address(module, mode, rtype, name);
+        let refs = references.get(&config_address).cloned().unwrap_or_default();
+        resources.push(json!({
+            "address": address,
+            "config_address": config_address,
+            "module_address": module,
+            "mode": mode,
+            "type": rtype,
+            "name": name,
+            "index": rc.get("index").cloned().unwrap_or(Value::Null),
+            "actions": actions,
+            "after": after.clone(),
+            "after_unknown": change.and_then(|c| c.get("after_unknown")).cloned().unwrap_or(Value::Null),
+            "references": refs,
+        }));
+        origin.push(k);
+    }
+    let value = json!({
+        "format_version": version,
+        "terraform_version": root.get("terraform_version").cloned().unwrap_or(Value::Null),
+        "resources": resources,
+    });
+    Ok(PlanInput { value, origin })
+}
+
+/// `module.a.module.b` (instance keys removed) + `aws_x.name` (data sources: `data.aws_x.name`).
+fn config_address(module: Option<&str>, mode: &str, rtype: &str, name: &str) -> String {
+    let local = if mode == "data" {
+        format!("data.{rtype}.{name}")
+    } else {
+        format!("{rtype}.{name}")
+    };
+    match module {
+        Some(m) if !m.is_empty() => format!("{}.{local}", strip_keys(m)),
+        _ => local,
+    }
+}
+
+/// `module.a["x"].module.b[0]` → `module.a.module.b`.
+fn strip_keys(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    let mut in_str = false;
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => in_str = !in_str,
+            '[' if !in_str => depth += 1,
+            ']' if !in_str => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// For every resource in the configuration: attribute → config addresses it refers to.
+fn config_references(configuration: Option<&Value>) -> BTreeMap<String, Map<String, Value>> {
+    let mut out = BTreeMap::new();
+    if let Some(root) = configuration.and_then(|c| c.get("root_module")) {
+        walk_module(root, "", &mut out, 0);
+    }
+    out
+}
+
+fn walk_module(
+    module: &Value,
+    prefix: &str,
+    out: &mut BTreeMap<String, Map<String, Value>>,
+    depth: usize,
+) {
+    if depth > 64 {
+        return;
+    }
+    for res in module
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(address) = res.get("address").and_then(Value::as_str) else {
+            continue;
+        };
+        let full = format!("{prefix}{address}");
+        let mut attrs = Map::new();
+        if let Some(exprs) = res.get("expressions").and_then(Value::as_object) {
+            for (attr, expr) in exprs {
+                let mut targets = Vec::new();
+                collect_refs(expr, prefix, &mut targets, 0);
+                if !targets.is_empty() {
+                    targets.sort();
+                    targets.dedup();
+                    attrs.insert(
+                        attr.clone(),
+                        Value::Array(targets.into_iter().map(Value::String).collect()),
+                    );
+                }
+            }
+        }
+        out.insert(full, attrs);
+    }
+    for (name, call) in module
+        .get("module_calls")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(child) = call.get("module") {
+            walk_module(child, &format!("{prefix}module.{name}."), out, depth + 1);
+        }
+    }
+}
+
+/// Every `references` list below an expression (nested blocks included), as resource config
+/// addresses: `aws_vpc.main.id` → `aws_vpc.main`; variables, locals and modules are left out.
+fn collect_refs(expr: &Value, prefix: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    match expr {
+        Value::Object(m) => {
+            if let Some(Value::Array(refs)) = m.get("references") {
+                for r in refs.iter().filter_map(Value::as_str) {
+                    if let Some(a) = resource_of_reference(r) {
+                        out.push(format!("{prefix}{a}"));
+                    }
+                }
+            }
+            for (k, v) in m {
+                if k != "references" {
+                    collect_refs(v, prefix, out, depth + 1);
+                }
+            }
+        }
+        Value::Array(a) => a
+            .iter()
+            .for_each(|v| collect_refs(v, prefix, out, depth + 1)),
+        _ => {}
+    }
+}
+
+fn resource_of_reference(r: &str) -> Option<String> {
+    let base = strip_keys(r);
+    let parts: Vec<&str> = base.split('.').collect();
+    match parts.as_slice() {
+        ["var" | "local" | "module" | "each" | "count" | "path" | "terraform" | "self", ..] => None,
+        ["data", t, n, ..] => Some(format!("data.{t}.{n}")),
+        [t, n, ..] if t.contains('_') => Some(format!("{t}.{n}")),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_become_config_addresses() {
+        assert_eq!(
+            resource_of_reference("aws_s3_bucket.b.id").as_deref(),
+            Some("aws_s3_bucket.b")
+        );
+        assert_eq!(
+            resource_of_reference("aws_s3_bucket.b").as_deref(),
+            Some("aws_s3_bucket.b")
+        );
+        assert_eq!(
+            resource_of_reference("aws_vpc.v[0].id").as_deref(),
+            Some("aws_vpc.v")
+        );
+        assert_eq!(resource_of_reference("var.x"), None);
+        assert_eq!(resource_of_reference("module.m.out"), None);
+    }
+
+    #[test]
+    fn instance_keys_are_stripped() {
+        assert_eq!(
+            strip_keys("module.a[\"x.]\"].module.b[0]"),
+            "module.a.module.b"
+        );
+    }
+}

@@ -1,0 +1,676 @@
+//! CloudFormation YAML → value + span index.
+//!
+//! `saphyr-parser` (a maintained, YAML 1.2 compliant event parser that reports spans) does
+//! the scanning. This module turns its events into JSON values the way CloudFormation reads
+//! them: short-form tags become their long forms (`!GetAtt A.B` → `{"Fn::GetAtt": ["A",
+//! "B"]}`), duplicate keys are rejected, aliases are expanded under a hard bound, and plain
+//! scalars get YAML 1.2 core-schema types.
+
+use crate::error::{ErrorKind, LoadError};
+use crate::index::{IndexBuilder, Indexed};
+use crate::source::{SourceFile, Span};
+use crate::Limits;
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
+    let offsets = CharOffsets::new(&src.text);
+    let mut events = Vec::new();
+    let mut documents = 0usize;
+    for item in Parser::new_from_str(&src.text) {
+        let (event, span) = item.map_err(|e| {
+            let at = offsets.byte(e.marker().index());
+            LoadError::at(
+                ErrorKind::YamlSyntax,
+                src,
+                Span::new(at, at),
+                format!("invalid YAML: {}", e.info()),
+                "here",
+            )
+        })?;
+        let span = Span::new(
+            offsets.byte(span.start.index()),
+            offsets.byte(span.end.index()),
+        );
+        match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(LoadError::at(
+                        ErrorKind::YamlSyntax,
+                        src,
+                        span,
+                        "more than one YAML document in the file",
+                        "a second document starts here",
+                    )
+                    .with_help("a template is one document: remove the extra `---`"));
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+            other => events.push((other, span)),
+        }
+    }
+    let mut builder = Builder {
+        src,
+        events: &events,
+        anchors: HashMap::new(),
+        index: IndexBuilder::with_capacity(events.len()),
+        limits,
+        alias_nodes: 0,
+        expanding: 0,
+        last_end: 0,
+    };
+    if events.is_empty() {
+        builder.index.leaf(Span::new(0, 0), None);
+        return Ok(Indexed::new(Value::Null, builder.index));
+    }
+    let mut pos = 0usize;
+    let value = builder.node(&mut pos, None, 0)?;
+    Ok(Indexed::new(value, builder.index))
+}
+
+/// saphyr reports character indices; spans are byte offsets.
+struct CharOffsets {
+    /// `None` when the text is ASCII (index == byte offset).
+    bytes: Option<Vec<u32>>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> Self {
+        let bytes = (!text.is_ascii()).then(|| {
+            text.char_indices()
+                .map(|(b, _)| u32::try_from(b).unwrap_or(u32::MAX))
+                .collect()
+        });
+        CharOffsets {
+            bytes,
+            len: text.len(),
+        }
+    }
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.bytes {
+            None => char_index.min(self.len),
+            Some(v) => v.get(char_index).map(|b| *b as usize).unwrap_or(self.len),
+        }
+    }
+}
+
+struct Builder<'a> {
+    src: &'a SourceFile,
+    events: &'a [(Event<'a>, Span)],
+    /// anchor id → index of the anchored node's first event.
+    anchors: HashMap<usize, usize>,
+    index: IndexBuilder,
+    limits: &'a Limits,
+    /// Nodes created by alias expansion so far (bounded: an alias bomb is an error).
+    alias_nodes: usize,
+    /// > 0 while building the contents of an alias.
+    expanding: usize,
+    /// Where the most recently finished node ends (a block container ends with its last child).
+    last_end: u32,
+}
+
+/// How a short-form tag's argument must look.
+#[derive(Clone, Copy)]
+enum Shape {
+    Scalar,
+    List(Option<usize>, Option<usize>),
+    Map,
+    Any,
+    ScalarOrList,
+    ScalarOrMap,
+}
+
+/// The CloudFormation short-form tags: YAML suffix, long-form key, argument shape.
+const TAGS: &[(&str, &str, Shape)] = &[
+    ("Ref", "Ref", Shape::Scalar),
+    ("Condition", "Condition", Shape::Scalar),
+    ("Sub", "Fn::Sub", Shape::ScalarOrList),
+    ("GetAtt", "Fn::GetAtt", Shape::ScalarOrList),
+    ("Join", "Fn::Join", Shape::List(Some(2), Some(2))),
+    ("Select", "Fn::Select", Shape::List(Some(2), Some(2))),
+    ("Split", "Fn::Split", Shape::List(Some(2), Some(2))),
+    ("If", "Fn::If", Shape::List(Some(3), Some(3))),
+    ("Equals", "Fn::Equals", Shape::List(Some(2), Some(2))),
+    ("And", "Fn::And", Shape::List(Some(1), None)),
+    ("Or", "Fn::Or", Shape::List(Some(1), None)),
+    ("Not", "Fn::Not", Shape::List(Some(1), Some(1))),
+    ("FindInMap", "Fn::FindInMap", Shape::List(Some(3), Some(4))),
+    ("Base64", "Fn::Base64", Shape::Any),
+    ("Cidr", "Fn::Cidr", Shape::List(Some(3), Some(3))),
+    ("ImportValue", "Fn::ImportValue", Shape::ScalarOrMap),
+    ("GetAZs", "Fn::GetAZs", Shape::ScalarOrMap),
+    ("Transform", "Fn::Transform", Shape::Map),
+    ("ToJsonString", "Fn::ToJsonString", Shape::Any),
+    ("Length", "Fn::Length", Shape::Any),
+    // Functions of the template's `Rules` section.
+    ("Contains", "Fn::Contains", Shape::List(Some(2), Some(2))),
+    (
+        "EachMemberEquals",
+        "Fn::EachMemberEquals",
+        Shape::List(Some(2), Some(2)),
+    ),
+    (
+        "EachMemberIn",
+        "Fn::EachMemberIn",
+        Shape::List(Some(2), Some(2)),
+    ),
+    ("RefAll", "Fn::RefAll", Shape::Scalar),
+    ("ValueOf", "Fn::ValueOf", Shape::List(Some(2), Some(2))),
+    (
+        "ValueOfAll",
+        "Fn::ValueOfAll",
+        Shape::List(Some(2), Some(2)),
+    ),
+];
+
+impl<'a> Builder<'a> {
+    fn event(&self, pos: usize) -> Result<&'a (Event<'a>, Span), LoadError> {
+        let events = self.events;
+        events.get(pos).ok_or_else(|| {
+            LoadError::file(
+                ErrorKind::YamlSyntax,
+                &self.src.name,
+                "unexpected end of YAML",
+            )
+        })
+    }
+
+    fn too_deep(&self, span: Span) -> LoadError {
+        LoadError::at(
+            ErrorKind::TooDeep,
+            self.src,
+            span,
+            format!("nesting deeper than {} levels", self.limits.max_depth),
+            "too deep",
+        )
+        .with_help("raise the limit with --max-depth if this document is genuine")
+    }
+
+    fn count_node(&mut self, span: Span) -> Result<(), LoadError> {
+        if self.expanding > 0 {
+            self.alias_nodes += 1;
+            if self.alias_nodes > self.limits.max_alias_nodes {
+                return Err(LoadError::at(
+                    ErrorKind::AliasLimit,
+                    self.src,
+                    span,
+                    format!(
+                        "aliases expand to more than {} nodes (an alias bomb?)",
+                        self.limits.max_alias_nodes
+                    ),
+                    "expanding this",
+                )
+                .with_help("CloudFormation does not need YAML aliases; write the values out"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the node whose first event is at `*pos`; leaves `*pos` after its last event.
+    fn node(
+        &mut self,
+        pos: &mut usize,
+        key: Option<Span>,
+        depth: usize,
+    ) -> Result<Value, LoadError> {
+        let (event, span) = self.event(*pos)?;
+        let span = *span;
+        if depth > self.limits.max_depth {
+            return Err(self.too_deep(span));
+        }
+        self.count_node(span)?;
+        match event {
+            Event::Alias(id) => {
+                let Some(&target) = self.anchors.get(id) else {
+                    return Err(LoadError::at(
+                        ErrorKind::YamlSyntax,
+                        self.src,
+                        span,
+                        "alias to an unknown anchor",
+                        "this alias",
+                    ));
+                };
+                *pos += 1;
+                self.expanding += 1;
+                let mut at = target;
+                let value = self.node(&mut at, key, depth);
+                self.expanding -= 1;
+                self.last_end = span.end;
+                value
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, *pos);
+                }
+                let (text, style, tag) = (text.to_string(), *style, tag.clone());
+                *pos += 1;
+                let span = if text.is_empty() && style == ScalarStyle::Plain && tag.is_none() {
+                    // An implicit null (`key:` with nothing after it) has no text of its own.
+                    Span {
+                        start: span.start,
+                        end: span.start,
+                    }
+                } else {
+                    self.scalar_span(span, style)
+                };
+                match tag {
+                    Some(tag) if is_cfn_tag(&tag) => {
+                        let (long, shape) = self.lookup_tag(&tag, span)?;
+                        self.check_shape(long, shape, ArgKind::Scalar, span)?;
+                        let slot = self.index.open(span, key);
+                        let arg_span = self.tag_arg_span(span);
+                        let arg = if long == "Fn::GetAtt" {
+                            // The list is made up: it and its items share the tagged span.
+                            self.getatt_scalar(&text, span)?
+                        } else {
+                            self.index.leaf(arg_span, None);
+                            Value::String(text)
+                        };
+                        self.index.close(slot);
+                        self.last_end = span.end;
+                        Ok(single(long, arg))
+                    }
+                    tag => {
+                        self.index.leaf(span, key);
+                        self.last_end = span.end;
+                        Ok(scalar_value(&text, style, tag.as_deref()))
+                    }
+                }
+            }
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
+                let is_seq = matches!(event, Event::SequenceStart(..));
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, *pos);
+                }
+                let tag = tag.clone();
+                let own_prefix = tag.is_some() || *anchor > 0;
+                let span = if is_seq && !own_prefix {
+                    self.sequence_start(span)
+                } else {
+                    span
+                };
+                let wrapper = match tag.as_deref() {
+                    Some(t) if is_cfn_tag(t) => {
+                        let (long, shape) = self.lookup_tag(t, span)?;
+                        Some((long, shape))
+                    }
+                    _ => None,
+                };
+                let outer = wrapper.map(|_| self.index.open(span, key));
+                let inner_span = if wrapper.is_some() {
+                    self.tag_arg_span(span)
+                } else {
+                    span
+                };
+                let inner_key = if wrapper.is_some() { None } else { key };
+                let slot = self.index.open(inner_span, inner_key);
+                *pos += 1;
+                let (value, end) = if is_seq {
+                    self.sequence(pos, depth)?
+                } else {
+                    self.mapping(pos, depth)?
+                };
+                let full = Span {
+                    start: span.start,
+                    end: end.max(span.start),
+                };
+                self.index.set_span(
+                    slot,
+                    Span {
+                        start: inner_span.start,
+                        end: full.end,
+                    },
+                );
+                self.index.close(slot);
+                self.last_end = full.end;
+                match (wrapper, outer) {
+                    (Some((long, shape)), Some(outer)) => {
+                        let kind = match &value {
+                            Value::Array(a) => ArgKind::List(a.len()),
+                            _ => ArgKind::Map,
+                        };
+                        self.check_shape(long, shape, kind, span)?;
+                        self.index.set_span(outer, full);
+                        self.index.close(outer);
+                        Ok(single(long, value))
+                    }
+                    _ => {
+                        self.index.set_span(slot, full);
+                        Ok(value)
+                    }
+                }
+            }
+            _ => Err(LoadError::at(
+                ErrorKind::YamlSyntax,
+                self.src,
+                span,
+                "unexpected YAML structure",
+                "here",
+            )),
+        }
+    }
+
+    /// Children up to the matching end event; returns the value and the end of the node.
+    fn sequence(&mut self, pos: &mut usize, depth: usize) -> Result<(Value, u32), LoadError> {
+        let mut items = Vec::new();
+        let mut end = 0u32;
+        loop {
+            let (event, span) = self.event(*pos)?;
+            if matches!(event, Event::SequenceEnd) {
+                // Flow sequences end with `]`; a block sequence ends where its last item does.
+                let span = *span;
+                if !span.is_empty() {
+                    end = span.end;
+                }
+                *pos += 1;
+                return Ok((Value::Array(items), end));
+            }
+            items.push(self.node(pos, None, depth + 1)?);
+            end = end.max(self.last_end());
+        }
+    }
+
+    fn mapping(&mut self, pos: &mut usize, depth: usize) -> Result<(Value, u32), LoadError> {
+        let mut map = Map::new();
+        let mut keys: HashMap<String, Span> = HashMap::new();
+        let mut end = 0u32;
+        loop {
+            let (event, span) = self.event(*pos)?;
+            let span = *span;
+            match event {
+                Event::MappingEnd => {
+                    if !span.is_empty() {
+                        end = span.end;
+                    }
+                    *pos += 1;
+                    return Ok((Value::Object(map), end));
+                }
+                Event::Scalar(text, style, _, _) => {
+                    let key_span = self.scalar_span(span, *style);
+                    let key = text.to_string();
+                    *pos += 1;
+                    if let Some(first) = keys.get(&key) {
+                        return Err(LoadError::at(
+                            ErrorKind::DuplicateKey,
+                            self.src,
+                            key_span,
+                            format!("duplicate key \"{key}\""),
+                            "defined again here",
+                        )
+                        .with_related(*first, "first defined here")
+                        .with_help(
+                            "CloudFormation rejects templates with duplicate keys; keep one of them",
+                        ));
+                    }
+                    keys.insert(key.clone(), key_span);
+                    let value = self.node(pos, Some(key_span), depth + 1)?;
+                    end = end.max(self.last_end()).max(self.after_colon(key_span.end));
+                    map.insert(key, value);
+                }
+                Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    return Err(LoadError::at(
+                        ErrorKind::YamlSyntax,
+                        self.src,
+                        span,
+                        "mapping keys must be plain strings",
+                        "this key",
+                    ));
+                }
+                _ => {
+                    return Err(LoadError::at(
+                        ErrorKind::YamlSyntax,
+                        self.src,
+                        span,
+                        "unexpected YAML structure",
+                        "here",
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Just after the `:` that follows a key (a key with no value still ends there).
+    fn after_colon(&self, key_end: u32) -> u32 {
+        let bytes = self.src.text.as_bytes();
+        let mut i = key_end as usize;
+        while let Some(b' ' | b'\t') = bytes.get(i) {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b':') {
+            (i + 1) as u32
+        } else {
+            key_end
+        }
+    }
+
+    fn last_end(&self) -> u32 {
+        self.last_end
+    }
+
+    /// Block scalars (`|`, `>`) are reported from their first content line: start the span at
+    /// the indicator so that it covers the node as written.
+    fn scalar_span(&self, span: Span, style: ScalarStyle) -> Span {
+        if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+            return span;
+        }
+        let bytes = self.src.text.as_bytes();
+        if matches!(
+            bytes.get(span.start as usize),
+            Some(b'!' | b'&' | b'|' | b'>')
+        ) {
+            return span;
+        }
+        // Back over the line break and indentation, then the header (`|`, `>-`, `|+2`).
+        let mut i = span.start as usize;
+        while i > 0 {
+            i -= 1;
+            match bytes.get(i) {
+                Some(b' ' | b'\t' | b'\n' | b'\r' | b'-' | b'+' | b'0'..=b'9') => {}
+                Some(b'|' | b'>') => return Span::new(i, span.end as usize),
+                _ => break,
+            }
+        }
+        span
+    }
+
+    /// saphyr starts an indentless block sequence (`key:\n- item`) at its first item's
+    /// content; the node as written starts at the dash.
+    fn sequence_start(&self, span: Span) -> Span {
+        let bytes = self.src.text.as_bytes();
+        if matches!(bytes.get(span.start as usize), Some(b'-' | b'[')) {
+            return span;
+        }
+        let mut i = span.start as usize;
+        while i > 0 {
+            i -= 1;
+            match bytes.get(i) {
+                Some(b' ' | b'\t') => {}
+                Some(b'-') => return Span::new(i, span.end as usize),
+                _ => break,
+            }
+        }
+        span
+    }
+
+    /// The argument of a tagged node: after the tag and the white space that follows it.
+    fn tag_arg_span(&self, span: Span) -> Span {
+        let text = self.src.slice(span);
+        if !text.starts_with('!') {
+            return span;
+        }
+        let tag_len = text.find(char::is_whitespace).unwrap_or(text.len());
+        let rest = &text[tag_len..];
+        let ws = rest.len() - rest.trim_start().len();
+        Span::new(span.start as usize + tag_len + ws, span.end as usize)
+    }
+
+    fn lookup_tag(&self, tag: &Tag, span: Span) -> Result<(&'static str, Shape), LoadError> {
+        TAGS.iter()
+            .find(|(suffix, _, _)| *suffix == tag.suffix)
+            .map(|(_, long, shape)| (*long, *shape))
+            .ok_or_else(|| {
+                LoadError::at(
+                    ErrorKind::UnknownTag,
+                    self.src,
+                    span,
+                    format!("unknown tag !{}", tag.suffix),
+                    "not a CloudFormation function",
+                )
+                .with_help("CloudFormation short forms are !Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If, !Equals, !And, !Or, !Not, !Condition, !FindInMap, !Base64, !Cidr, !ImportValue, !GetAZs, !Transform (and the Rules functions); preprocessor tags such as !Rain::Embed must be expanded first")
+            })
+    }
+
+    fn check_shape(
+        &self,
+        long: &str,
+        shape: Shape,
+        got: ArgKind,
+        span: Span,
+    ) -> Result<(), LoadError> {
+        let ok = match (shape, got) {
+            (Shape::Any, _) => true,
+            (Shape::Scalar, ArgKind::Scalar) => true,
+            (Shape::Map, ArgKind::Map) => true,
+            (Shape::ScalarOrList, ArgKind::Scalar | ArgKind::List(_)) => true,
+            (Shape::ScalarOrMap, ArgKind::Scalar | ArgKind::Map) => true,
+            (Shape::List(min, max), ArgKind::List(n)) => {
+                min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)
+            }
+            _ => false,
+        };
+        if ok {
+            return Ok(());
+        }
+        let expected = match shape {
+            Shape::Scalar => "a string".to_string(),
+            Shape::Map => "a mapping".to_string(),
+            Shape::ScalarOrList => "a string or a list".to_string(),
+            Shape::ScalarOrMap => "a string or a mapping".to_string(),
+            Shape::List(Some(a), Some(b)) if a == b => format!("a list of {a}"),
+            Shape::List(Some(a), Some(b)) => format!("a list of {a} to {b}"),
+            Shape::List(Some(a), None) => format!("a list of at least {a}"),
+            _ => "a value".to_string(),
+        };
+        Err(LoadError::at(
+            ErrorKind::TagShape,
+            self.src,
+            span,
+            format!("{long} takes {expected}, found {}", got.describe()),
+            format!("expected {expected}"),
+        ))
+    }
+
+    /// `!GetAtt Resource.Attribute` → `["Resource", "Attribute"]` (attributes may contain dots).
+    fn getatt_scalar(&mut self, text: &str, span: Span) -> Result<Value, LoadError> {
+        let Some((resource, attribute)) = text.split_once('.') else {
+            return Err(LoadError::at(
+                ErrorKind::TagShape,
+                self.src,
+                span,
+                format!("!GetAtt \"{text}\" has no attribute"),
+                "expected Resource.Attribute",
+            )
+            .with_help(
+                "write `!GetAtt Resource.Attribute`, e.g. `!GetAtt MyVpc.DefaultSecurityGroup`",
+            ));
+        };
+        let slot = self.index.open(span, None);
+        self.index.leaf(span, None);
+        self.index.leaf(span, None);
+        self.index.close(slot);
+        Ok(Value::Array(vec![
+            Value::String(resource.to_string()),
+            Value::String(attribute.to_string()),
+        ]))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ArgKind {
+    Scalar,
+    List(usize),
+    Map,
+}
+
+impl ArgKind {
+    fn describe(self) -> String {
+        match self {
+            ArgKind::Scalar => "a scalar".into(),
+            ArgKind::List(n) => format!("a list of {n}"),
+            ArgKind::Map => "a mapping".into(),
+        }
+    }
+}
+
+fn is_cfn_tag(tag: &Tag) -> bool {
+    tag.handle == "!"
+}
+
+fn single(key: &str, value: Value) -> Value {
+    let mut map = Map::with_capacity(1);
+    map.insert(key.to_string(), value);
+    Value::Object(map)
+}
+
+/// YAML 1.2 core schema for plain scalars; quoted and block scalars are strings.
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag {
+        if tag.handle == "tag:yaml.org,2002:" {
+            return match tag.suffix.as_str() {
+                "str" | "binary" => Value::String(text.to_string()),
+                "null" => Value::Null,
+                _ => plain_value(text),
+            };
+        }
+    }
+    if style != ScalarStyle::Plain {
+        return Value::String(text.to_string());
+    }
+    plain_value(text)
+}
+
+fn plain_value(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let is_int = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    // Leading zeros (account ids, octal-looking values) stay strings: nothing is lost.
+    if is_int && !(digits.len() > 1 && digits.starts_with('0')) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Number(Number::from(i));
+        }
+        return Value::String(text.to_string());
+    }
+    if looks_like_float(text) {
+        if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Value::Number(n);
+        }
+    }
+    Value::String(text.to_string())
+}
+
+fn looks_like_float(text: &str) -> bool {
+    let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let mut seen_digit = false;
+    let mut seen_dot = false;
+    let mut seen_exp = false;
+    let mut prev = ' ';
+    for c in t.chars() {
+        match c {
+            '0'..='9' => seen_digit = true,
+            '.' if !seen_dot && !seen_exp => seen_dot = true,
+            'e' | 'E' if seen_digit && !seen_exp => seen_exp = true,
+            '+' | '-' if matches!(prev, 'e' | 'E') => {}
+            _ => return false,
+        }
+        prev = c;
+    }
+    seen_digit && (seen_dot || seen_exp) && !matches!(prev, 'e' | 'E' | '+' | '-')
+}

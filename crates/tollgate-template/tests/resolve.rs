@@ -1,0 +1,231 @@
+//! Resolution of CloudFormation intrinsics and conditions, and the origin of resolved values.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use tollgate_template::{load, ErrorKind, LoadError, LoadOptions, Loaded, Outcome, PolicyInput};
+
+fn load_with(text: &str, params: &[(&str, &str)]) -> Result<Loaded, LoadError> {
+    let options = LoadOptions {
+        parameters: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect::<BTreeMap<_, _>>(),
+        ..LoadOptions::default()
+    };
+    match load("t.yaml", text.as_bytes(), &options)? {
+        Outcome::Loaded(l) => Ok(*l),
+        Outcome::Skipped(r) => panic!("skipped: {r}"),
+    }
+}
+
+fn resolved(text: &str) -> Vec<Value> {
+    let l = load_with(text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    l.inputs
+        .iter()
+        .map(|i| i.value()["Resources"].clone())
+        .collect()
+}
+
+fn props(text: &str) -> Value {
+    let r = resolved(text);
+    assert_eq!(r.len(), 1, "expected one variant");
+    r[0]["R"]["Properties"].clone()
+}
+
+const HEAD: &str = "Parameters:\n  Cidr:\n    Type: String\n    Default: 0.0.0.0/0\n  NoDefault:\n    Type: String\n  Ports:\n    Type: CommaDelimitedList\n    Default: \"22, 3389\"\nMappings:\n  M:\n    prod:\n      cidr: 10.0.0.0/8\nConditions:\n  IsProd: !Equals [!Ref Cidr, 0.0.0.0/0]\n  Never: !Not [!Condition IsProd]\n";
+
+fn with_props(p: &str) -> String {
+    format!("{HEAD}Resources:\n  R:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n{p}")
+}
+
+#[test]
+fn ref_to_parameter_uses_default_and_points_at_the_ref_with_default_related() {
+    let text = with_props("      A: !Ref Cidr\n");
+    let l = load_with(&text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        l.inputs[0].value()["Resources"]["R"]["Properties"]["A"],
+        json!("0.0.0.0/0")
+    );
+    let loc = l
+        .locate(0, "/Resources/R/Properties/A")
+        .unwrap_or_else(|| panic!("no location"));
+    assert_eq!(l.source.slice(loc.span), "!Ref Cidr");
+    assert_eq!(loc.related.len(), 1);
+    assert_eq!(l.source.slice(loc.related[0].span), "0.0.0.0/0");
+    assert_eq!(l.source.position(loc.related[0].span.start).line, 4);
+}
+
+#[test]
+fn overrides_win_over_defaults() {
+    let text = with_props("      A: !Ref Cidr\n");
+    let l = load_with(&text, &[("Cidr", "10.1.0.0/16")]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        l.inputs[0].value()["Resources"]["R"]["Properties"]["A"],
+        json!("10.1.0.0/16")
+    );
+}
+
+#[test]
+fn unknown_values_stay_intrinsics() {
+    let p = props(&with_props(
+        "      A: !Ref NoDefault\n      B: !Ref AWS::Region\n      C: !GetAtt V.DefaultSecurityGroup\n      D: !ImportValue x\n      E: !Sub '${AWS::Region}-x'\n",
+    ));
+    assert_eq!(p["A"], json!({"Ref": "NoDefault"}));
+    assert_eq!(p["B"], json!({"Ref": "AWS::Region"}));
+    assert_eq!(p["C"], json!({"Fn::GetAtt": ["V", "DefaultSecurityGroup"]}));
+    assert_eq!(p["D"], json!({"Fn::ImportValue": "x"}));
+    assert_eq!(p["E"], json!({"Fn::Sub": "${AWS::Region}-x"}));
+}
+
+#[test]
+fn novalue_removes_properties_and_list_elements() {
+    let p = props(&with_props(
+        "      A: !Ref AWS::NoValue\n      L:\n        - 1\n        - !If [Never, 2, !Ref AWS::NoValue]\n        - 3\n",
+    ));
+    assert_eq!(p, json!({"L": [1, 3]}));
+}
+
+#[test]
+fn functions_are_evaluated() {
+    let p = props(&with_props(concat!(
+        "      J: !Join ['-', [a, !Ref Cidr]]\n",
+        "      S: !Select [1, !Ref Ports]\n",
+        "      P: !Split [',', 'a,b']\n",
+        "      F: !FindInMap [M, prod, cidr]\n",
+        "      B: !Base64 abc\n",
+        "      U: !Sub ['${x}/${Cidr}', {x: y}]\n",
+        "      L: !Sub 'lit ${!Literal}'\n",
+    )));
+    assert_eq!(p["J"], json!("a-0.0.0.0/0"));
+    assert_eq!(p["S"], json!("3389"));
+    assert_eq!(p["P"], json!(["a", "b"]));
+    assert_eq!(p["F"], json!("10.0.0.0/8"));
+    assert_eq!(p["B"], json!("YWJj"));
+    assert_eq!(p["U"], json!("y/0.0.0.0/0"));
+    assert_eq!(p["L"], json!("lit ${Literal}"));
+}
+
+#[test]
+fn find_in_map_has_the_mapping_entry_as_related() {
+    let l = load_with(&with_props("      F: !FindInMap [M, prod, cidr]\n"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let loc = l
+        .locate(0, "/Resources/R/Properties/F")
+        .unwrap_or_else(|| panic!("no location"));
+    assert_eq!(l.source.slice(loc.related[0].span), "10.0.0.0/8");
+}
+
+#[test]
+fn decided_if_takes_its_branch_and_points_at_the_if() {
+    let text = with_props("      A: !If [IsProd, {x: 1}, {x: 2}]\n");
+    let l = load_with(&text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l.inputs.len(), 1);
+    assert_eq!(
+        l.inputs[0].value()["Resources"]["R"]["Properties"]["A"],
+        json!({"x": 1})
+    );
+    let top = l
+        .locate(0, "/Resources/R/Properties/A")
+        .unwrap_or_else(|| panic!("no location"));
+    assert!(l.source.slice(top.span).starts_with("!If"));
+    let inner = l
+        .locate(0, "/Resources/R/Properties/A/x")
+        .unwrap_or_else(|| panic!("no location"));
+    assert_eq!(l.source.slice(inner.span), "1");
+}
+
+#[test]
+fn undecided_conditions_give_one_variant_per_assignment() {
+    let text = "Conditions:\n  East: !Equals [!Ref AWS::Region, us-east-1]\nResources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties:\n      A: !If [East, e, w]\n";
+    let all = resolved(text);
+    let values: Vec<&Value> = all.iter().map(|r| &r["R"]["Properties"]["A"]).collect();
+    assert_eq!(values, vec![&json!("e"), &json!("w")]);
+}
+
+#[test]
+fn resource_condition_false_skips_the_resource() {
+    let text =
+        with_props("      A: 1\n  Skipped:\n    Type: AWS::S3::Bucket\n    Condition: Never\n");
+    let r = resolved(&text);
+    assert!(r[0].get("Skipped").is_none());
+    assert!(r[0].get("R").is_some());
+}
+
+#[test]
+fn variants_are_bounded() {
+    let mut text = String::from("Conditions:\n");
+    for i in 0..8 {
+        text.push_str(&format!("  C{i}: !Equals [!Ref AWS::Region, r{i}]\n"));
+    }
+    text.push_str("Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties:\n");
+    for i in 0..8 {
+        text.push_str(&format!("      P{i}: !If [C{i}, a, b]\n"));
+    }
+    let l = load_with(&text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l.inputs.len(), 64);
+    assert_eq!(l.warnings.len(), 1);
+}
+
+fn error_of(text: &str) -> (ErrorKind, usize) {
+    match load_with(text, &[]) {
+        Err(e) => (e.kind, e.position.map(|p| p.line).unwrap_or(0)),
+        Ok(_) => panic!("expected an error"),
+    }
+}
+
+#[test]
+fn ref_to_nothing_is_an_error_at_the_ref() {
+    assert_eq!(
+        error_of(&with_props("      A: !Ref Nope\n")),
+        (ErrorKind::RefToNothing, 21)
+    );
+}
+
+#[test]
+fn if_naming_a_missing_condition_is_an_error() {
+    assert_eq!(
+        error_of(&with_props("      A: !If [Nope, 1, 2]\n")),
+        (ErrorKind::MissingCondition, 21)
+    );
+}
+
+#[test]
+fn condition_cycles_are_an_error() {
+    let text = "Conditions:\n  A: !Condition B\n  B: !Not [!Condition A]\nResources:\n  R:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
+    assert_eq!(error_of(text).0, ErrorKind::ConditionCycle);
+}
+
+#[test]
+fn plan_pointers_map_to_resource_changes() {
+    let plan = r#"{"format_version":"1.2","resource_changes":[
+      {"address":"aws_s3_bucket.gone","type":"aws_s3_bucket","name":"gone","change":{"actions":["delete"],"after":null}},
+      {"address":"module.m.aws_s3_bucket.b[\"k\"]","module_address":"module.m","type":"aws_s3_bucket","name":"b","index":"k","change":{"actions":["create"],"after":{"bucket":"x"},"after_unknown":{"id":true}}}
+    ],"configuration":{"root_module":{"module_calls":{"m":{"module":{"resources":[
+      {"address":"aws_s3_bucket.b","expressions":{"bucket":{"references":["aws_kms_key.k.arn","aws_kms_key.k","var.x"]}}}]}}}}}}"#;
+    let l = match load("p.json", plan.as_bytes(), &LoadOptions::default()) {
+        Ok(Outcome::Loaded(l)) => l,
+        other => panic!("{other:?}"),
+    };
+    let v = l.inputs[0].value();
+    assert_eq!(v["resources"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        v["resources"][0]["config_address"],
+        json!("module.m.aws_s3_bucket.b")
+    );
+    assert_eq!(
+        v["resources"][0]["references"],
+        json!({"bucket": ["module.m.aws_kms_key.k"]})
+    );
+    let PolicyInput::Plan(p) = &l.inputs[0] else {
+        panic!("not a plan")
+    };
+    assert_eq!(
+        p.plan_pointer("/resources/0/after/bucket").as_deref(),
+        Some("/resource_changes/1/change/after/bucket")
+    );
+    let loc = l
+        .locate(0, "/resources/0/after/bucket")
+        .unwrap_or_else(|| panic!("no location"));
+    assert_eq!(l.source.slice(loc.span), "\"x\"");
+}
