@@ -8,8 +8,7 @@ use tollgate_template::{load, LoadOptions, Outcome, PolicyInput, SourceFile, Spa
 
 pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| miette!("{name}: cannot read: {e}"))?;
+    let bytes = std::fs::read(&args.file).map_err(|e| miette!("{name}: cannot read: {e}"))?;
     let options = LoadOptions {
         parameters: super::parse_params(&args.params)?,
         ..LoadOptions::default()
@@ -17,11 +16,17 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     let loaded = match load(&name, &bytes, &options)? {
         Outcome::Loaded(l) => l,
         Outcome::Skipped(reason) => {
-            return Err(miette!("{name}: neither a CloudFormation template nor a Terraform plan: {reason}"))
+            return Err(miette!(
+                "{name}: neither a CloudFormation template nor a Terraform plan: {reason}"
+            ))
         }
     };
     let input = loaded.inputs.get(args.variant).ok_or_else(|| {
-        miette!("{name} has {} variant(s); --variant {} does not exist", loaded.inputs.len(), args.variant)
+        miette!(
+            "{name} has {} variant(s); --variant {} does not exist",
+            loaded.inputs.len(),
+            args.variant
+        )
     })?;
     let out = match &args.pointer {
         None => input.value().clone(),
@@ -29,11 +34,17 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode> {
             // Plans: the pointer addresses the plan as written; templates: the resolved document.
             let (value, span, related) = match input {
                 PolicyInput::Plan(_) => {
-                    let f = loaded.document.find(pointer).ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
+                    let f = loaded
+                        .document
+                        .find(pointer)
+                        .ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
                     (f.value.clone(), f.info.span, Vec::new())
                 }
                 PolicyInput::Template(v) => {
-                    let f = v.doc.find(pointer).ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
+                    let f = v
+                        .doc
+                        .find(pointer)
+                        .ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
                     (f.value.clone(), f.info.span, f.related.to_vec())
                 }
             };
