@@ -14,6 +14,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check templates and plans against the policy pack (and your own policies).
+    ///
+    /// Exit code 0: no findings; 1: findings; 2: a file or policy could not be read, parsed
+    /// or evaluated (the other files are still checked and reported).
+    Check(CheckArgs),
     /// Print the document the policies receive for FILE (the resolved template, or the
     /// plan's resource list), or with --pointer one value and its location.
     Inspect(InspectArgs),
@@ -36,4 +41,54 @@ pub struct InspectArgs {
     /// Set a CloudFormation parameter, overriding its Default (repeatable).
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// Rego, evaluated by regorus.
+    Rego,
+    /// CloudFormation Guard, evaluated by cfn-guard.
+    Guard,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Code frames with the offending value underlined (miette).
+    Human,
+    /// The version-1 JSON report: findings with file, line, column and pointer; errors; summary.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files and directories to check. Directories are walked for .yaml, .yml, .json,
+    /// .template and .cfn files, which are classified by content; other files found there are
+    /// skipped. A file named here that is neither a template nor a plan is an error.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Which policy language runs the built-in pack (and which user policies are loaded).
+    #[arg(long, value_enum, default_value_t = EngineChoice::Rego)]
+    pub engine: EngineChoice,
+
+    /// A directory of your own policies: *.rego for --engine rego, *.guard for --engine
+    /// guard (repeatable). See docs/writing-rego-policies.md and docs/writing-guard-policies.md.
+    #[arg(long = "policy-dir", value_name = "DIR")]
+    pub policy_dirs: Vec<PathBuf>,
+
+    /// Set a CloudFormation parameter, overriding its Default (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+
+    /// Terraform plans: check only resources being created, updated or replaced (not no-ops).
+    #[arg(long)]
+    pub changed_only: bool,
+
+    /// Output format [default: human].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Also print warnings (e.g. the bound on undecided conditions was reached).
+    #[arg(long, short)]
+    pub verbose: bool,
 }

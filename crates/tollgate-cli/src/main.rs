@@ -2,14 +2,17 @@
 
 mod cli;
 mod commands;
+mod discover;
+mod report;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    let result = match args.command {
-        cli::Command::Inspect(a) => commands::inspect::run(&a),
+    let result = match &args.command {
+        cli::Command::Check(a) => commands::check::run(a),
+        cli::Command::Inspect(a) => commands::inspect::run(a),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,9 @@ use crate::Limits;
 use jiter::{Jiter, JiterError, Peek};
 use serde_json::{Map, Number, Value};
 
+/// Plan sections that duplicate `resource_changes` and that no policy input uses.
+const UNUSED_PLAN_SECTIONS: &[&str] = &["planned_values", "prior_state"];
+
 pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
     let bytes = src.text.as_bytes();
     // A rough guess of the node count keeps the index from reallocating on big plans.
@@ -88,9 +91,17 @@ impl JsonParser<'_> {
                     .known_object()
                     .map_err(|e| syntax(src, e))?
                     .map(str::to_owned);
+                // A Terraform plan (terraform writes `format_version` first) repeats every
+                // resource in `planned_values` and `prior_state`; tollgate reads neither, so
+                // they are checked for syntax but not kept (half the memory of a big plan).
+                let is_plan = depth == 0 && next.as_deref() == Some("format_version");
                 while let Some(k) = next {
                     let key_span = Span::new(key_start, self.key_end(self.jiter.current_index()));
-                    let child = self.value(Some(key_span), depth + 1)?;
+                    let child = if is_plan && UNUSED_PLAN_SECTIONS.contains(&k.as_str()) {
+                        self.skipped(key_span)?
+                    } else {
+                        self.value(Some(key_span), depth + 1)?
+                    };
                     if map.contains_key(&k) {
                         return Err(self.duplicate(&k, key_span));
                     }
@@ -117,6 +128,17 @@ impl JsonParser<'_> {
             .set_span(slot, Span::new(start, self.jiter.current_index()));
         self.index.close(slot);
         Ok(value)
+    }
+
+    /// Validates a value without building it; it stands in the document as `null`.
+    fn skipped(&mut self, key: Span) -> Result<Value, LoadError> {
+        let src = self.src;
+        self.jiter.peek().map_err(|e| syntax(src, e))?;
+        let start = self.jiter.current_index();
+        self.jiter.next_skip().map_err(|e| syntax(src, e))?;
+        self.index
+            .leaf(Span::new(start, self.jiter.current_index()), Some(key));
+        Ok(Value::Null)
     }
 
     fn check_string_len(&self, len: usize, start: usize) -> Result<(), LoadError> {
@@ -253,5 +275,25 @@ mod tests {
         let err = load("{\n  \"a\": [1, 2\n}").err();
         assert_eq!(err.as_ref().map(|e| e.kind), Some(ErrorKind::JsonSyntax));
         assert_eq!(err.and_then(|e| e.position).map(|p| p.line), Some(3));
+    }
+}
+
+#[cfg(test)]
+mod plan_sections {
+    use super::*;
+
+    #[test]
+    fn plan_sections_tollgate_does_not_use_are_validated_but_not_kept() {
+        let text = r#"{"format_version":"1.2","planned_values":{"a":[1,2]},"resource_changes":[]}"#;
+        let idx = parse(&SourceFile::new("p.json", text), &Limits::default()).unwrap_or_default();
+        assert_eq!(idx.value["planned_values"], Value::Null);
+        assert_eq!(idx.value["resource_changes"], serde_json::json!([]));
+        let broken = r#"{"format_version":"1.2","planned_values":{"a":[1,}}"#;
+        let err = parse(&SourceFile::new("p.json", broken), &Limits::default()).err();
+        assert_eq!(err.map(|e| e.kind), Some(ErrorKind::JsonSyntax));
+        // Not a plan: every section is kept.
+        let other = r#"{"planned_values":{"a":1}}"#;
+        let idx = parse(&SourceFile::new("o.json", other), &Limits::default()).unwrap_or_default();
+        assert_eq!(idx.value["planned_values"]["a"], 1);
     }
 }

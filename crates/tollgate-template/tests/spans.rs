@@ -97,7 +97,10 @@ fn check_spans(src: &SourceFile, doc: &Indexed) -> Vec<String> {
             && slice[1..]
                 .trim_start_matches(['-', '+'])
                 .starts_with(|c: char| c.is_ascii_digit());
-        if synthetic || span.len() > 20_000 || span.is_empty() || explicit_indent {
+        // Plan sections the loader validates but does not keep (see json.rs) stand in as null.
+        let dropped =
+            matches!(pointer.as_str(), "/planned_values" | "/prior_state") && value.is_null();
+        if synthetic || dropped || span.len() > 20_000 || span.is_empty() || explicit_indent {
             continue;
         }
         let start = src.position(span.start);

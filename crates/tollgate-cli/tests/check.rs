@@ -1,0 +1,160 @@
+//! The binary end to end: exit codes, JSON output, a broken file among good ones, inspect.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tollgate(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_findings(stdout: &str) -> Vec<(String, String, String, u64)> {
+    let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let mut out: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["location"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml";
+const PASS: &str = "testdata/rules/sg-ssh-world/cfn-pass-private.yaml";
+const PTR: &str = "/Resources/InstanceSecurityGroup/Properties/SecurityGroupIngress/0/CidrIp";
+
+#[test]
+fn findings_exit_1_with_exact_json_for_both_engines() {
+    for engine in ["rego", "guard"] {
+        let (code, stdout, stderr) =
+            tollgate(&["check", FAIL, "--format", "json", "--engine", engine]);
+        assert_eq!(code, 1, "{engine}: {stderr}");
+        assert_eq!(
+            json_findings(&stdout),
+            vec![
+                (
+                    "sg-admin-ports-world-ipv4".into(),
+                    FAIL.into(),
+                    PTR.into(),
+                    22
+                ),
+                ("sg-ssh-world".into(), FAIL.into(), PTR.into(), 22),
+            ],
+            "{engine}"
+        );
+        let v: Value = serde_json::from_str(&stdout).unwrap();
+        let related = &v["findings"][0]["related"][0];
+        assert_eq!(
+            related["location"]["start"]["line"], 12,
+            "the parameter default"
+        );
+    }
+}
+
+#[test]
+fn clean_file_exits_0() {
+    let (code, stdout, _) = tollgate(&["check", PASS, "--format", "json"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(json_findings(&stdout).is_empty());
+}
+
+#[test]
+fn a_broken_file_is_reported_and_the_others_still_checked() {
+    let dir = tempdir();
+    std::fs::write(dir.join("broken.yaml"), "Resources:\n  A: [1, 2\n").unwrap();
+    std::fs::copy(root().join(FAIL), dir.join("fail.yaml")).unwrap();
+    let d = dir.display().to_string();
+    let (code, stdout, _) = tollgate(&["check", &d, "--format", "json"]);
+    assert_eq!(code, 2);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["summary"]["findings"], 2);
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(1));
+    assert!(v["errors"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("broken.yaml"));
+    assert_eq!(v["errors"][0]["location"]["start"]["line"], 3);
+}
+
+#[test]
+fn human_report_points_at_the_line_and_names_the_default() {
+    let (code, stdout, _) = tollgate(&["check", FAIL]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(&format!("{FAIL}:22:19: [high]")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0.0.0.0/0 is the default of parameter SSHLocation"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 file(s) checked, 2 finding(s) (2 high), 0 error(s)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn inspect_prints_value_location_and_related() {
+    let (code, stdout, stderr) = tollgate(&["inspect", FAIL, "--pointer", PTR]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["value"], "0.0.0.0/0");
+    assert_eq!(
+        v["location"]["start"],
+        serde_json::json!({"line": 22, "column": 19})
+    );
+    assert_eq!(
+        v["location"]["end"],
+        serde_json::json!({"line": 22, "column": 35})
+    );
+    assert_eq!(
+        v["related"][0]["location"]["start"],
+        serde_json::json!({"line": 12, "column": 14})
+    );
+}
+
+#[test]
+fn a_named_file_that_is_not_a_template_is_an_error() {
+    let dir = tempdir();
+    std::fs::write(dir.join("config.yaml"), "name: x\n").unwrap();
+    let f = dir.join("config.yaml").display().to_string();
+    let (code, stdout, _) = tollgate(&["check", &f, "--format", "json"]);
+    assert_eq!(code, 2, "{stdout}");
+}
+
+fn tempdir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "tollgate-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

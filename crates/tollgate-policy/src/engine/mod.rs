@@ -1,0 +1,46 @@
+//! One adapter per policy language. Each compiles its policies once ([`Engine`] is built
+//! once per run) and then evaluates any number of documents, from any thread.
+
+use crate::finding::RawFinding;
+use tollgate_template::InputKind;
+
+pub mod guard;
+pub mod rego;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Rego,
+    Guard,
+}
+
+/// A policy that failed to load or to run. Names the policy file and, where known, the line.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum EvalError {
+    #[error("{file}:{line}:{column}: policy does not compile: {message}")]
+    #[diagnostic(code(tollgate::policy::syntax))]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("policy {file} failed while evaluating: {message}")]
+    #[diagnostic(code(tollgate::policy::runtime))]
+    Runtime { file: String, message: String },
+    #[error("policy {file} exceeded its {limit} limit")]
+    #[diagnostic(code(tollgate::policy::limit))]
+    Limit { file: String, limit: String },
+}
+
+/// A compiled set of policies in one language.
+pub trait Engine: Send + Sync {
+    /// Evaluates every rule for `kind` on `input` (the document as `tollgate inspect` prints it).
+    /// `options` is the rule-options object (`{"admin_ports": [22, 3389]}`).
+    /// Errors of single rules do not stop the others: they come back beside the findings.
+    fn evaluate(
+        &self,
+        kind: InputKind,
+        input: &serde_json::Value,
+        options: &serde_json::Value,
+    ) -> (Vec<RawFinding>, Vec<EvalError>);
+}

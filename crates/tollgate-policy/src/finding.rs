@@ -1,0 +1,60 @@
+//! The finding model shared by every engine and every output format.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// What a rule reports, before the CLI turns the pointer into a source location.
+///
+/// `pointer` is a JSON pointer into the *input document the engine received*
+/// (the resolved template, or the plan's resource list); the loader maps it back
+/// to the file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RawFinding {
+    pub rule: String,
+    /// Logical id (CloudFormation) or full address (Terraform).
+    pub resource: String,
+    pub pointer: String,
+    pub message: String,
+    #[serde(default)]
+    pub related: Vec<RelatedPointer>,
+}
+
+/// A second location that explains a finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RelatedPointer {
+    pub pointer: String,
+    pub message: String,
+}
+
+/// Rule metadata, written once per rule in `policies/<id>/rule.toml` and shared by both languages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// e.g. `["CIS AWS Foundations v3.0 5.2", "AWS Security Hub EC2.53"]`
+    pub compliance: Vec<String>,
+    pub description: String,
+    pub rationale: String,
+    pub remediation: Remediation,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    pub cloudformation: String,
+    pub terraform: String,
+}

@@ -1,0 +1,58 @@
+//! Load + index throughput: `cargo run --release -p tollgate-template --example load_bench -- PATH...`
+//!
+//! Loads every .yaml/.yml/.json/.template file under the given paths (parse, span index,
+//! detection, resolution or plan model) a few times and prints MB/s and peak memory. The
+//! scripts in `bench/` call it; it is a benchmark, not a test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark tool
+
+use std::time::Instant;
+use tollgate_template::{load, LoadOptions};
+
+fn main() {
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let mut files = Vec::new();
+    for p in &paths {
+        for e in walkdir::WalkDir::new(p).into_iter().filter_map(Result::ok) {
+            let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
+            if e.file_type().is_file() && matches!(ext, "yaml" | "yml" | "json" | "template") {
+                files.push((
+                    e.path().display().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let rounds = if bytes > 20_000_000 { 1 } else { 5 };
+    let options = LoadOptions::default();
+    let mut best = f64::MAX;
+    let mut errors = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        errors = 0;
+        for (name, b) in &files {
+            if load(name, b, &options).is_err() {
+                errors += 1;
+            }
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    let peak_kib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    println!(
+        "{} files, {:.1} MB, {} errors: best of {rounds} {:.3} s = {:.1} MB/s, peak RSS {:.0} MiB (inputs held in memory: {:.0} MiB)",
+        files.len(),
+        bytes as f64 / 1e6,
+        errors,
+        best,
+        bytes as f64 / 1e6 / best,
+        peak_kib as f64 / 1024.0,
+        bytes as f64 / 1048576.0
+    );
+}

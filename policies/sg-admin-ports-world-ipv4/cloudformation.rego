@@ -1,0 +1,15 @@
+# sg-admin-ports-world-ipv4 — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+package tollgate.rules.cloudformation.sg_admin_ports_world_ipv4
+
+import rego.v1
+
+import data.tollgate.lib
+
+metadata := {"id": "sg-admin-ports-world-ipv4"}
+
+# Security-group ingress that opens an admin port (22 and 3389 unless configured) to a world
+# IPv4 CIDR over all/tcp/udp. One finding per entry, at its first world CIDR.
+deny contains finding if {
+	some entry in lib.cfn_sg_ingress
+	finding := lib.world_ingress_finding(entry, "ipv4", lib.admin_ports, {"all", "tcp", "udp"}, "Security group ingress")
+}
