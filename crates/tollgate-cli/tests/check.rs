@@ -158,3 +158,108 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+fn json_rules(stdout: &str) -> Vec<(String, String, String, String)> {
+    let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let mut out: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (s("rule"), s("resource"), s("path"), s("severity"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const EXAMPLE: &str = "testdata/user-policies/example-buckets.yaml";
+
+#[test]
+fn user_rego_policies_run_beside_the_pack_with_their_severity() {
+    let (code, stdout, stderr) = tollgate(&[
+        "check",
+        EXAMPLE,
+        "--format",
+        "json",
+        "--policy-dir",
+        "testdata/user-policies/rego",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let user: Vec<_> = json_rules(&stdout)
+        .into_iter()
+        .filter(|f| f.0 == "acme-s3-owner-tag")
+        .collect();
+    assert_eq!(
+        user,
+        ["Logs", "Private", "Site"]
+            .iter()
+            .map(|r| (
+                "acme-s3-owner-tag".to_string(),
+                r.to_string(),
+                format!("/Resources/{r}"),
+                "low".to_string()
+            ))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn user_guard_policies_run_beside_the_pack_with_their_severity() {
+    let (code, stdout, stderr) = tollgate(&[
+        "check",
+        EXAMPLE,
+        "--format",
+        "json",
+        "--engine",
+        "guard",
+        "--policy-dir",
+        "testdata/user-policies/guard",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let user: Vec<_> = json_rules(&stdout)
+        .into_iter()
+        .filter(|f| f.0 == "s3-block-public-acls")
+        .collect();
+    let high = "high".to_string();
+    assert_eq!(
+        user,
+        vec![
+            (
+                "s3-block-public-acls".into(),
+                "Logs".into(),
+                "/Resources/Logs".into(),
+                high.clone()
+            ),
+            (
+                "s3-block-public-acls".into(),
+                "Site".into(),
+                "/Resources/Site/Properties/PublicAccessBlockConfiguration/BlockPublicAcls".into(),
+                high
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_user_policy_with_a_syntax_error_names_its_file_and_the_rest_still_runs() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("bad.rego"),
+        "package tollgate.rules.cloudformation.bad\n\ndeny contains x if {\n",
+    )
+    .unwrap();
+    let d = dir.display().to_string();
+    let (code, stdout, _) = tollgate(&["check", FAIL, "--format", "json", "--policy-dir", &d]);
+    assert_eq!(code, 2);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["summary"]["findings"], 2, "the pack still ran");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bad.rego"),
+        "{stdout}"
+    );
+}

@@ -46,6 +46,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         policy_errors,
         discovery_errors: std::mem::take(&mut discovery_errors),
         meta,
+        user_severities: engine.user_severities(),
         elapsed: started.elapsed(),
     };
     let failed = run.files.iter().any(|f| !f.findings.is_empty());

@@ -15,6 +15,8 @@ pub struct Run {
     pub policy_errors: Vec<EvalError>,
     pub discovery_errors: Vec<String>,
     pub meta: Vec<RuleMeta>,
+    /// Severities declared by user rules.
+    pub user_severities: Vec<(String, Severity)>,
     pub elapsed: Duration,
 }
 
@@ -48,6 +50,12 @@ impl Run {
     pub fn severity(&self, rule: &str) -> Severity {
         self.meta(rule)
             .map(|m| m.severity)
+            .or_else(|| {
+                self.user_severities
+                    .iter()
+                    .find(|(id, _)| id == rule)
+                    .map(|(_, s)| *s)
+            })
             .unwrap_or(Severity::Medium)
     }
 

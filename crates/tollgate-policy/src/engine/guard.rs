@@ -189,6 +189,17 @@ impl GuardEngine {
 }
 
 impl Engine for GuardEngine {
+    fn user_severities(&self) -> Vec<(String, Severity)> {
+        self.policies
+            .iter()
+            .filter(|p| !p.builtin)
+            .flat_map(|p| {
+                let severity = p.severity.unwrap_or(Severity::Medium);
+                p.rules.iter().map(move |r| (r.id.clone(), severity))
+            })
+            .collect()
+    }
+
     fn evaluate(
         &self,
         kind: InputKind,

@@ -210,6 +210,14 @@ impl RegoEngine {
 }
 
 impl Engine for RegoEngine {
+    fn user_severities(&self) -> Vec<(String, Severity)> {
+        self.rules
+            .iter()
+            .filter(|r| !r.builtin)
+            .filter_map(|r| Some((r.id.clone(), r.severity?)))
+            .collect()
+    }
+
     fn evaluate(
         &self,
         kind: InputKind,
