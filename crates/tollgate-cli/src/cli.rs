@@ -80,6 +80,12 @@ pub struct CheckArgs {
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
 
+    /// Remote-administration ports checked by nacl-admin-ports-world and
+    /// sg-admin-ports-world-* (comma-separated). CIS says "22, 3389 or other remote server
+    /// administration ports for your environment".
+    #[arg(long, value_delimiter = ',', value_name = "PORTS", default_values_t = [22u16, 3389])]
+    pub admin_ports: Vec<u16>,
+
     /// Terraform plans: check only resources being created, updated or replaced (not no-ops).
     #[arg(long)]
     pub changed_only: bool,
@@ -88,7 +94,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// Also print warnings (e.g. the bound on undecided conditions was reached).
+    /// Also print warnings (e.g. the bound on undecided conditions was reached) and why files
+    /// found in directories were skipped.
     #[arg(long, short)]
     pub verbose: bool,
 }

@@ -263,3 +263,46 @@ fn a_user_policy_with_a_syntax_error_names_its_file_and_the_rest_still_runs() {
         "{stdout}"
     );
 }
+
+#[test]
+fn admin_ports_option_reaches_both_engines() {
+    let dir = tempdir();
+    let t = "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: winrm\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 5985, ToPort: 5986, CidrIp: 0.0.0.0/0}\n";
+    std::fs::write(dir.join("winrm.yaml"), t).unwrap();
+    let f = dir.join("winrm.yaml").display().to_string();
+    for engine in ["rego", "guard"] {
+        let (code, stdout, _) = tollgate(&["check", &f, "--format", "json", "--engine", engine]);
+        assert_eq!(
+            code, 0,
+            "{engine}: 5985 is not an admin port by default: {stdout}"
+        );
+        let (code, stdout, _) = tollgate(&[
+            "check",
+            &f,
+            "--format",
+            "json",
+            "--engine",
+            engine,
+            "--admin-ports",
+            "22,3389,5985",
+        ]);
+        assert_eq!(code, 1, "{engine}: {stdout}");
+        let rules: Vec<String> = json_rules(&stdout).into_iter().map(|f| f.0).collect();
+        assert_eq!(rules, vec!["sg-admin-ports-world-ipv4"], "{engine}");
+    }
+}
+
+#[test]
+fn verbose_says_why_files_in_a_directory_were_skipped() {
+    let dir = tempdir();
+    std::fs::write(dir.join("config.yaml"), "name: x\n").unwrap();
+    let d = dir.display().to_string();
+    let (code, stdout, _) = tollgate(&["check", &d, "--verbose"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("config.yaml: no Resources section and not a Terraform plan"),
+        "{stdout}"
+    );
+    let (_, quiet, _) = tollgate(&["check", &d]);
+    assert!(!quiet.contains("skipped"), "{quiet}");
+}

@@ -21,6 +21,16 @@ pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
     for item in Parser::new_from_str(&src.text) {
         let (event, span) = item.map_err(|e| {
             let at = offsets.byte(e.marker().index());
+            // The scanner has its own nesting bound; report it as the limit it is.
+            if e.info().contains("recursion limit") {
+                return LoadError::at(
+                    ErrorKind::TooDeep,
+                    src,
+                    Span::new(at, at),
+                    "nesting deeper than the YAML parser's limit",
+                    "too deep",
+                );
+            }
             LoadError::at(
                 ErrorKind::YamlSyntax,
                 src,

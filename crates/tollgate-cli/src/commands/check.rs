@@ -32,7 +32,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             }
         };
     let meta = tollgate_policy::pack::builtin_meta().map_err(|e| miette::miette!("{e}"))?;
-    let rule_options = default_options();
+    let mut rule_options = default_options();
+    rule_options["admin_ports"] = serde_json::json!(args.admin_ports);
     let (candidates, mut discovery_errors) = discover(&args.paths);
 
     // Files are independent: check them on all cores; results keep discovery order.
@@ -67,8 +68,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     })
 }
 
-/// Loads and evaluates one file; `None` for a file found in a directory that is neither a
-/// template nor a plan (skipped silently).
+/// Loads and evaluates one file. A file found in a directory that is neither a template nor
+/// a plan is skipped (its reason shown with `--verbose`); one named explicitly is an error.
 fn check_one(
     c: &Candidate,
     options: &LoadOptions,
@@ -88,21 +89,22 @@ fn check_one(
     };
     match load(&name, &bytes, options) {
         Err(e) => Some(FileReport::error(e)),
-        Ok(Outcome::Skipped(reason)) => c.explicit.then(|| {
-            FileReport::error(LoadError::file(
-                tollgate_template::ErrorKind::NotADocument,
-                &name,
-                format!("neither a CloudFormation template nor a Terraform plan: {reason}"),
-            ))
+        Ok(Outcome::Skipped(reason)) if c.explicit => Some(FileReport::error(LoadError::file(
+            tollgate_template::ErrorKind::NotADocument,
+            &name,
+            format!("neither a CloudFormation template nor a Terraform plan: {reason}"),
+        ))),
+        Ok(Outcome::Skipped(reason)) => Some(FileReport {
+            skipped: Some(reason),
+            ..FileReport::named(name)
         }),
         Ok(Outcome::Loaded(loaded)) => {
             let (findings, eval_errors) = check(engine, &loaded, rule_options);
             Some(FileReport {
-                name,
                 loaded: Some(loaded),
                 findings,
                 eval_errors,
-                error: None,
+                ..FileReport::named(name)
             })
         }
     }

@@ -82,6 +82,9 @@ pub fn write(run: &Run, verbose: bool) -> Result<()> {
             let _ = handler.render_report(&mut out, e);
             out.push('\n');
         }
+        if let (true, Some(reason)) = (verbose, &file.skipped) {
+            out.push_str(&format!("skipped: {}: {reason}\n", file.name));
+        }
         for e in &file.eval_errors {
             out.push_str(&format!("error: {}: {e}\n", file.name));
         }

@@ -27,16 +27,26 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     pub eval_errors: Vec<EvalError>,
     pub error: Option<LoadError>,
+    /// Found in a directory, but neither a template nor a plan: why.
+    pub skipped: Option<String>,
 }
 
 impl FileReport {
-    pub fn error(e: LoadError) -> Self {
+    pub fn named(name: String) -> Self {
         FileReport {
-            name: e.file_name().to_string(),
+            name,
             loaded: None,
             findings: Vec::new(),
             eval_errors: Vec::new(),
-            error: Some(e),
+            error: None,
+            skipped: None,
+        }
+    }
+
+    pub fn error(e: LoadError) -> Self {
+        FileReport {
+            error: Some(e.clone()),
+            ..FileReport::named(e.file_name().to_string())
         }
     }
 }
