@@ -28,6 +28,7 @@ pub fn check(
     options: &Value,
 ) -> (Vec<Finding>, Vec<EvalError>) {
     let mut findings: Vec<Finding> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut errors = Vec::new();
     for (i, input) in loaded.inputs.iter().enumerate() {
         let (raw, errs) = engine.evaluate(loaded.kind, input.value(), options);
@@ -56,9 +57,7 @@ pub fn check(
                 related,
             };
             // The same offending node in several variants is one finding.
-            if !findings.iter().any(|g| {
-                g.rule == finding.rule && g.resource == finding.resource && g.span == finding.span
-            }) {
+            if seen.insert((finding.rule.clone(), finding.resource.clone(), finding.span)) {
                 findings.push(finding);
             }
         }
