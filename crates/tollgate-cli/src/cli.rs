@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Policy-as-code for CloudFormation templates and Terraform plans: finds security
 /// violations and points at the exact line, before anything is deployed.
 #[derive(Debug, Parser)]
-#[command(name = "tollgate", version, about, max_term_width = 100)]
+#[command(name = "tollgate", version, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
