@@ -306,3 +306,25 @@ fn verbose_says_why_files_in_a_directory_were_skipped() {
     let (_, quiet, _) = tollgate(&["check", &d]);
     assert!(!quiet.contains("skipped"), "{quiet}");
 }
+
+#[test]
+fn inspect_finds_values_of_a_plan_as_written() {
+    let plan = "testdata/rules/sg-ssh-world/tf-fail-basic/plan.json";
+    let (code, stdout, stderr) = tollgate(&[
+        "inspect",
+        plan,
+        "--pointer",
+        "/resource_changes/0/change/after/ingress/0/cidr_blocks/0",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["value"], "0.0.0.0/0");
+    assert_eq!(
+        v["location"]["start"],
+        serde_json::json!({"line": 1, "column": 1112})
+    );
+    let (code, stdout, _) =
+        tollgate(&["inspect", plan, "--pointer", "/resource_changes/0/address"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("aws_security_group.web"), "{stdout}");
+}

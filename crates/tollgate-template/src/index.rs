@@ -39,6 +39,8 @@ pub struct Indexed {
 /// What a pointer lookup finds.
 #[derive(Debug, Clone, Copy)]
 pub struct Found<'a> {
+    /// Pre-order index of the node.
+    pub idx: usize,
     pub value: &'a Value,
     pub info: &'a NodeInfo,
     pub related: &'a [Related],
@@ -51,6 +53,20 @@ impl Indexed {
             nodes: builder.nodes,
             related: builder.related,
         }
+    }
+
+    /// Moves the value at `pointer` out of the document, leaving `null`, and returns it with
+    /// its node index. The index still describes it: look inside it with
+    /// [`Indexed::find_from`]. Used to hand big subtrees to the policy input without a copy.
+    pub fn take(&mut self, pointer: &str) -> Option<(usize, Value)> {
+        let idx = self.find_index(pointer)?;
+        let slot = self.value.pointer_mut(pointer)?;
+        Some((idx, std::mem::take(slot)))
+    }
+
+    /// The pre-order index of the node at `pointer`.
+    pub fn find_index(&self, pointer: &str) -> Option<usize> {
+        self.find(pointer).map(|f| f.idx)
     }
 
     /// The info of the node with pre-order index `idx`.
@@ -78,8 +94,19 @@ impl Indexed {
 
     /// Finds the node at an RFC 6901 pointer (`""` is the root).
     pub fn find(&self, pointer: &str) -> Option<Found<'_>> {
-        let mut value = &self.value;
-        let mut idx = 0usize;
+        self.find_from(&self.value, 0, pointer)
+    }
+
+    /// Finds `pointer` relative to the node with pre-order index `root`, whose value is
+    /// `root_value` (which may have been moved out of this document: see [`Indexed::take`]).
+    pub fn find_from<'a>(
+        &'a self,
+        root_value: &'a Value,
+        root: usize,
+        pointer: &str,
+    ) -> Option<Found<'a>> {
+        let mut value = root_value;
+        let mut idx = root;
         if !pointer.is_empty() {
             let rest = pointer.strip_prefix('/')?;
             for raw in rest.split('/') {
@@ -119,6 +146,7 @@ impl Indexed {
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         Some(Found {
+            idx,
             value,
             info,
             related,

@@ -152,7 +152,8 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
             })))
         }
         Detected::TerraformPlan => {
-            let input = plan::build(&source, &document, limits, options.changed_only)?;
+            let mut document = document;
+            let input = plan::build(&source, &mut document, limits, options.changed_only)?;
             Ok(Outcome::Loaded(Box::new(Loaded {
                 source,
                 kind: InputKind::TerraformPlan,
@@ -242,7 +243,7 @@ impl Loaded {
                 })
             }
             PolicyInput::Plan(p) => {
-                let found = self.document.find(&p.plan_pointer(pointer)?)?;
+                let found = p.find_in_plan(&self.document, &p.plan_pointer(pointer)?)?;
                 Some(Location {
                     span: found.info.span,
                     key: None,

@@ -2,7 +2,7 @@
 //! mapping of its pointers back to the plan file.
 
 use crate::error::{ErrorKind, LoadError};
-use crate::index::Indexed;
+use crate::index::{Found, Indexed};
 use crate::source::SourceFile;
 use crate::Limits;
 use serde_json::{json, Map, Value};
@@ -19,9 +19,31 @@ pub struct PlanInput {
     pub value: Value,
     /// `resources[i]` came from `resource_changes[origin[i]]`.
     pub origin: Vec<usize>,
+    /// `resources[i].after` was moved out of the plan document (not copied): its node index
+    /// there, to look inside it with [`Indexed::find_from`].
+    pub after_nodes: Vec<usize>,
 }
 
 impl PlanInput {
+    /// Finds a pointer into the plan as written (`/resource_changes/3/change/after/…`),
+    /// including inside the planned states that were moved into the policy input.
+    pub fn find_in_plan<'a>(&'a self, plan: &'a Indexed, pointer: &str) -> Option<Found<'a>> {
+        if let Some(rest) = pointer.strip_prefix("/resource_changes/") {
+            let (k, tail) = rest.split_once('/').unwrap_or((rest, ""));
+            let k: usize = k.parse().ok()?;
+            if let Some(after_rest) = tail
+                .strip_prefix("change/after")
+                .filter(|r| r.is_empty() || r.starts_with('/'))
+            {
+                if let Ok(i) = self.origin.binary_search(&k) {
+                    let after = self.value.get("resources")?.get(i)?.get("after")?;
+                    return plan.find_from(after, *self.after_nodes.get(i)?, after_rest);
+                }
+            }
+        }
+        plan.find(pointer)
+    }
+
     /// Maps a pointer into the resource list to a pointer into the plan file.
     pub fn plan_pointer(&self, pointer: &str) -> Option<String> {
         let rest = pointer.strip_prefix("/resources/")?;
@@ -53,7 +75,7 @@ impl PlanInput {
 /// Builds the resource list (see `docs/input-documents.md`).
 pub fn build(
     src: &SourceFile,
-    plan: &Indexed,
+    plan: &mut Indexed,
     limits: &Limits,
     changed_only: bool,
 ) -> Result<PlanInput, LoadError> {
@@ -141,18 +163,36 @@ pub fn build(
             "name": name,
             "index": rc.get("index").cloned().unwrap_or(Value::Null),
             "actions": actions,
-            "after": after.clone(),
+            "after": Value::Null, // moved in below, not copied
             "after_unknown": change.and_then(|c| c.get("after_unknown")).cloned().unwrap_or(Value::Null),
             "references": refs,
         }));
         origin.push(k);
     }
+    let version = version.to_string();
+    let terraform_version = root
+        .get("terraform_version")
+        .cloned()
+        .unwrap_or(Value::Null);
+    // The planned states are the bulk of a plan: move them into the policy input.
+    let mut after_nodes = Vec::with_capacity(origin.len());
+    for (resource, k) in resources.iter_mut().zip(&origin) {
+        let (node, after) = plan
+            .take(&format!("/resource_changes/{k}/change/after"))
+            .unwrap_or((usize::MAX, Value::Null));
+        resource["after"] = after;
+        after_nodes.push(node);
+    }
     let value = json!({
         "format_version": version,
-        "terraform_version": root.get("terraform_version").cloned().unwrap_or(Value::Null),
+        "terraform_version": terraform_version,
         "resources": resources,
     });
-    Ok(PlanInput { value, origin })
+    Ok(PlanInput {
+        value,
+        origin,
+        after_nodes,
+    })
 }
 
 /// `module.a.module.b` (instance keys removed) + `aws_x.name` (data sources: `data.aws_x.name`).

@@ -33,10 +33,9 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode> {
         Some(pointer) => {
             // Plans: the pointer addresses the plan as written; templates: the resolved document.
             let (value, span, related) = match input {
-                PolicyInput::Plan(_) => {
-                    let f = loaded
-                        .document
-                        .find(pointer)
+                PolicyInput::Plan(plan) => {
+                    let f = plan
+                        .find_in_plan(&loaded.document, pointer)
                         .ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
                     (f.value.clone(), f.info.span, Vec::new())
                 }

@@ -221,7 +221,7 @@ fn plan_excerpt(
         Some(i) => plan_pointer.split_at(i + "/change/after".len()),
         None => (plan_pointer.as_str(), ""),
     };
-    let value = loaded.document.find(container)?.value;
+    let value = plan.find_in_plan(&loaded.document, container)?.value;
     let text = serde_json::to_string_pretty(value).ok()?;
     let name = format!(
         "{} (resource_changes entry of {}, pretty-printed)",
