@@ -23,23 +23,36 @@ fn tollgate(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn json_findings(stdout: &str) -> Vec<(String, String, String, u64)> {
+/// The findings of a JSON report, each projected by `pick`, sorted.
+fn sorted_findings<T: Ord>(stdout: &str, pick: impl Fn(&Value) -> T) -> Vec<T> {
     let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    let mut out: Vec<_> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["location"]["start"]["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let mut out: Vec<T> = v["findings"].as_array().unwrap().iter().map(pick).collect();
     out.sort();
     out
+}
+
+fn text(f: &Value, key: &str) -> String {
+    f[key].as_str().unwrap().to_string()
+}
+
+/// (rule, file, path, start line)
+fn json_findings(stdout: &str) -> Vec<(String, String, String, u64)> {
+    sorted_findings(stdout, |f| {
+        let line = f["location"]["start"]["line"].as_u64().unwrap();
+        (text(f, "rule"), text(f, "file"), text(f, "path"), line)
+    })
+}
+
+/// (rule, resource, path, severity)
+fn json_rules(stdout: &str) -> Vec<(String, String, String, String)> {
+    sorted_findings(stdout, |f| {
+        (
+            text(f, "rule"),
+            text(f, "resource"),
+            text(f, "path"),
+            text(f, "severity"),
+        )
+    })
 }
 
 const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml";
@@ -157,21 +170,6 @@ fn tempdir() -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn json_rules(stdout: &str) -> Vec<(String, String, String, String)> {
-    let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    let mut out: Vec<_> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap().to_string();
-            (s("rule"), s("resource"), s("path"), s("severity"))
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 const EXAMPLE: &str = "testdata/user-policies/example-buckets.yaml";

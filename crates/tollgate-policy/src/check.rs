@@ -3,7 +3,7 @@
 
 use crate::engine::{Engine, EvalError};
 use serde_json::Value;
-use tollgate_template::{Loaded, Related, Span};
+use tollgate_template::{Loaded, Location, Related, Span};
 
 /// A finding located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,14 +34,14 @@ pub fn check(
         let (raw, errs) = engine.evaluate(loaded.kind, input.value(), options);
         errors.extend(errs);
         for f in raw {
-            let (pointer, location) = locate_nearest(loaded, i, &f.pointer);
+            let location = locate_nearest(loaded, i, &f.pointer);
             let span = location
                 .as_ref()
                 .map(|l| l.key.unwrap_or(l.span))
                 .unwrap_or_default();
             let mut related = location.map(|l| l.related).unwrap_or_default();
             for r in &f.related {
-                if let (_, Some(l)) = locate_nearest(loaded, i, &r.pointer) {
+                if let Some(l) = locate_nearest(loaded, i, &r.pointer) {
                     related.push(Related {
                         span: l.key.unwrap_or(l.span),
                         message: r.message.clone(),
@@ -51,7 +51,7 @@ pub fn check(
             let finding = Finding {
                 rule: f.rule,
                 resource: f.resource,
-                pointer,
+                pointer: f.pointer,
                 message: f.message,
                 span,
                 related,
@@ -75,20 +75,13 @@ pub fn check(
 
 /// The location of `pointer`, or of its nearest existing parent when a policy names a value
 /// that is not there (a missing property): a finding always has a place to point at.
-fn locate_nearest(
-    loaded: &Loaded,
-    input: usize,
-    pointer: &str,
-) -> (String, Option<tollgate_template::Location>) {
+fn locate_nearest(loaded: &Loaded, input: usize, pointer: &str) -> Option<Location> {
     let mut p = pointer;
     loop {
         if let Some(l) = loaded.locate(input, p) {
-            return (pointer.to_string(), Some(l));
+            return Some(l);
         }
-        match p.rfind('/') {
-            Some(i) => p = &p[..i],
-            None => return (pointer.to_string(), None),
-        }
+        p = &p[..p.rfind('/')?];
     }
 }
 

@@ -74,6 +74,11 @@ impl Indexed {
         self.nodes.get(idx)
     }
 
+    /// The pre-order index of the sibling after node `idx` (skips `idx`'s whole subtree).
+    pub fn next_sibling(&self, idx: usize) -> usize {
+        self.nodes.get(idx).map_or(idx + 1, |n| n.next as usize)
+    }
+
     /// The related locations of the node with pre-order index `idx`.
     pub fn related_of(&self, idx: usize) -> &[Related] {
         self.nodes
@@ -277,11 +282,6 @@ impl IndexBuilder {
     /// Drops every node recorded since `mark` (a subtree that turned out not to exist).
     pub fn truncate(&mut self, mark: usize) {
         self.nodes.truncate(mark);
-    }
-
-    /// The span of the most recently opened node.
-    pub fn last_span(&self) -> Option<Span> {
-        self.nodes.last().map(|n| n.span)
     }
 
     /// Gives the node opened at `mark` a new span (the site that produced it).

@@ -198,15 +198,12 @@ fn decode(name: &str, bytes: &[u8]) -> Result<String, LoadError> {
     match std::str::from_utf8(bytes) {
         Ok(s) => {
             if let Some(at) = s.find('\0') {
-                let before = &s[..at];
-                let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
                 let mut e = LoadError::file(
                     ErrorKind::NotUtf8,
                     name,
                     "file contains a NUL byte: it is binary, not a template",
                 );
-                e.position = Some(Position { line, column });
+                e.position = Some(end_of(&s[..at]));
                 return Err(e);
             }
             Ok(s.to_string())
@@ -214,16 +211,22 @@ fn decode(name: &str, bytes: &[u8]) -> Result<String, LoadError> {
         Err(err) => {
             let good = &bytes[..err.valid_up_to()];
             let good = String::from_utf8_lossy(good);
-            let line = good.matches('\n').count() + 1;
-            let column = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             let mut e = LoadError::file(
                 ErrorKind::NotUtf8,
                 name,
                 format!("invalid UTF-8 at byte {}", err.valid_up_to()),
             );
-            e.position = Some(Position { line, column });
+            e.position = Some(end_of(&good));
             Err(e)
         }
+    }
+}
+
+/// The 1-based position just after `text` (where decoding stopped); no index is built yet.
+fn end_of(text: &str) -> Position {
+    Position {
+        line: text.matches('\n').count() + 1,
+        column: text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
     }
 }
 

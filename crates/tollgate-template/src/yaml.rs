@@ -379,7 +379,7 @@ impl<'a> Builder<'a> {
                 return Ok((Value::Array(items), end));
             }
             items.push(self.node(pos, None, depth + 1)?);
-            end = end.max(self.last_end());
+            end = end.max(self.last_end);
         }
     }
 
@@ -417,7 +417,7 @@ impl<'a> Builder<'a> {
                     }
                     keys.insert(key.clone(), key_span);
                     let value = self.node(pos, Some(key_span), depth + 1)?;
-                    end = end.max(self.last_end()).max(self.after_colon(key_span.end));
+                    end = end.max(self.last_end).max(self.after_colon(key_span.end));
                     map.insert(key, value);
                 }
                 Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..) => {
@@ -454,10 +454,6 @@ impl<'a> Builder<'a> {
         } else {
             key_end
         }
-    }
-
-    fn last_end(&self) -> u32 {
-        self.last_end
     }
 
     /// Block scalars (`|`, `>`) are reported from their first content line: start the span at

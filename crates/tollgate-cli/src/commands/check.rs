@@ -34,7 +34,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let meta = tollgate_policy::pack::builtin_meta().map_err(|e| miette::miette!("{e}"))?;
     let mut rule_options = default_options();
     rule_options["admin_ports"] = serde_json::json!(args.admin_ports);
-    let (candidates, mut discovery_errors) = discover(&args.paths);
+    let (candidates, discovery_errors) = discover(&args.paths);
 
     // Files are independent: check them on all cores; results keep discovery order.
     let files: Vec<FileReport> = candidates
@@ -45,7 +45,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let run = Run {
         files,
         policy_errors,
-        discovery_errors: std::mem::take(&mut discovery_errors),
+        discovery_errors,
         meta,
         user_severities: engine.user_severities(),
         elapsed: started.elapsed(),

@@ -622,16 +622,21 @@ fn locate(text: &str) -> Option<Located> {
     Some(Located { file, line, column })
 }
 
-/// The message of a regorus error without its source snippet.
-fn error_text(err: &anyhow::Error) -> String {
-    let full = format!("{err:#}");
-    let message = full
+/// regorus puts the message on the last non-empty line, after the source snippet.
+fn last_message_line(full: &str) -> &str {
+    let line = full
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
-        .unwrap_or(full.as_str())
+        .unwrap_or(full)
         .trim();
-    let message = message.strip_prefix("error: ").unwrap_or(message);
+    line.strip_prefix("error: ").unwrap_or(line)
+}
+
+/// The message of a regorus error without its source snippet.
+fn error_text(err: &anyhow::Error) -> String {
+    let full = format!("{err:#}");
+    let message = last_message_line(&full);
     match locate(&full) {
         Some(at) => format!("{message} (at {}:{}:{})", at.file, at.line, at.column),
         None => message.to_string(),
@@ -640,16 +645,7 @@ fn error_text(err: &anyhow::Error) -> String {
 
 fn syntax_error(file: &str, err: &anyhow::Error) -> EvalError {
     let full = format!("{err:#}");
-    let message = full
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(full.as_str())
-        .trim();
-    let message = message
-        .strip_prefix("error: ")
-        .unwrap_or(message)
-        .to_string();
+    let message = last_message_line(&full).to_string();
     match locate(&full) {
         Some(at) => EvalError::Syntax {
             file: at.file,

@@ -92,7 +92,6 @@ struct Context<'a> {
     resources: &'a Map<String, Value>,
     mappings: Option<(&'a Map<String, Value>, usize)>,
     conditions: Map<String, Value>,
-    empty: Map<String, Value>,
     is_sam: bool,
 }
 
@@ -122,7 +121,7 @@ impl<'a> Context<'a> {
             )
         })?;
         static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        let empty = EMPTY.get_or_init(Map::new);
+        let empty: &'static Map<String, Value> = EMPTY.get_or_init(Map::new);
         let resources = root
             .get("Resources")
             .and_then(Value::as_object)
@@ -190,7 +189,6 @@ impl<'a> Context<'a> {
             resources,
             mappings,
             conditions,
-            empty: Map::new(),
             is_sam: crate::detect::is_sam(&template.value),
         })
     }
@@ -244,7 +242,10 @@ impl<'c, 'a> Run<'c, 'a> {
 
     fn document(&mut self) -> Result<Indexed, LoadError> {
         let tpl = self.ctx.template;
-        let root = tpl.value.as_object().unwrap_or(&self.ctx.empty);
+        let Some(root) = tpl.value.as_object() else {
+            // `Context::new` rejects a template that is not a mapping.
+            return Ok(Indexed::default());
+        };
         let slot = self.out.open(self.ctx.span(0), None);
         let mut out = Map::new();
         let mut c = 1usize;
@@ -255,7 +256,7 @@ impl<'c, 'a> Run<'c, 'a> {
             } else {
                 out.insert(k.clone(), self.copy(c, v, key));
             }
-            c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+            c = tpl.next_sibling(c);
         }
         self.out.close(slot);
         let builder = std::mem::take(&mut self.out);
@@ -276,7 +277,7 @@ impl<'c, 'a> Run<'c, 'a> {
             if name.starts_with("Fn::ForEach::") {
                 let r = self.copy(c, res, rkey);
                 out.insert(name.clone(), r);
-                c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                c = tpl.next_sibling(c);
                 continue;
             }
             let include = match res.get("Condition").and_then(Value::as_str) {
@@ -292,7 +293,7 @@ impl<'c, 'a> Run<'c, 'a> {
                     None => self.out.truncate(mark),
                 }
             }
-            c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+            c = tpl.next_sibling(c);
         }
         self.out.close(slot);
         Ok(Value::Object(out))
@@ -330,13 +331,13 @@ impl<'c, 'a> Run<'c, 'a> {
                 for (_, child) in m {
                     let k = tpl.info(c).and_then(|n| n.key);
                     self.copy(c, child, k);
-                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                    c = tpl.next_sibling(c);
                 }
             }
             Value::Array(a) => {
                 for child in a {
                     self.copy(c, child, None);
-                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                    c = tpl.next_sibling(c);
                 }
             }
             _ => {}
@@ -398,7 +399,7 @@ impl<'c, 'a> Run<'c, 'a> {
                         }
                         None => self.out.truncate(mark),
                     }
-                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                    c = tpl.next_sibling(c);
                 }
                 Value::Object(out)
             }
@@ -410,7 +411,7 @@ impl<'c, 'a> Run<'c, 'a> {
                         Some(r) => out.push(r),
                         None => self.out.truncate(mark),
                     }
-                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                    c = tpl.next_sibling(c);
                 }
                 Value::Array(out)
             }
@@ -428,15 +429,9 @@ impl<'c, 'a> Run<'c, 'a> {
         args: &Value,
         key: Option<Span>,
     ) -> Result<Option<Value>, LoadError> {
-        let tpl = self.ctx.template;
         let (cond, branches) = self.if_args(idx, args)?;
         let chosen = self.decide(&cond, idx)?;
-        let args_idx = idx + 1;
-        let mut c = args_idx + 1; // the condition name
-        c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
-        if !chosen {
-            c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
-        }
+        let c = self.if_branch(idx, chosen);
         let branch = if chosen { &branches[0] } else { &branches[1] };
         let mark = self.out.mark();
         let resolved = self.resolve(c, branch, key)?;
@@ -453,6 +448,18 @@ impl<'c, 'a> Run<'c, 'a> {
             );
         }
         Ok(resolved)
+    }
+
+    /// The node index of the branch `Fn::If` (at `idx`) takes: its argument list is at
+    /// `idx + 1`, the condition name at `idx + 2`, then the two branches.
+    fn if_branch(&self, idx: usize, chosen: bool) -> usize {
+        let tpl = self.ctx.template;
+        let when_true = tpl.next_sibling(idx + 2);
+        if chosen {
+            when_true
+        } else {
+            tpl.next_sibling(when_true)
+        }
     }
 
     fn if_args<'v>(
@@ -504,7 +511,7 @@ impl<'c, 'a> Run<'c, 'a> {
                             }
                             Eval::NoValue => {}
                         }
-                        c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                        c = tpl.next_sibling(c);
                     }
                     Value::Object(out)
                 }
@@ -522,7 +529,7 @@ impl<'c, 'a> Run<'c, 'a> {
                             }
                             Eval::NoValue => {}
                         }
-                        c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
+                        c = tpl.next_sibling(c);
                     }
                     Value::Array(out)
                 }
@@ -540,11 +547,7 @@ impl<'c, 'a> Run<'c, 'a> {
             "Fn::If" => {
                 let (cond, branches) = self.if_args(idx, args)?;
                 let chosen = self.decide(&cond, idx)?;
-                let mut c = args_idx + 1;
-                c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
-                if !chosen {
-                    c = tpl.info(c).map(|n| n.next()).unwrap_or(c + 1);
-                }
+                let c = self.if_branch(idx, chosen);
                 self.eval(c, if chosen { branches[0] } else { branches[1] })
             }
             _ => {
@@ -560,7 +563,6 @@ impl<'c, 'a> Run<'c, 'a> {
                         related.extend(more);
                         Eval::Known(x, related)
                     }
-                    Some(Computed::NoValue) => Eval::NoValue,
                     None => Eval::Unknown(wrap(f, args_v)),
                 })
             }
@@ -644,7 +646,6 @@ fn wrap(f: &str, args: Value) -> Value {
 
 enum Computed {
     Value(Value, Vec<Related>),
-    NoValue,
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
@@ -739,10 +740,7 @@ fn compute(f: &str, args: &Value, ctx: &Context<'_>) -> Option<Computed> {
                     .map(|d| Computed::Value(d.clone(), Vec::new())),
             }
         }
-        _ => {
-            let _ = Computed::NoValue;
-            None
-        }
+        _ => None,
     }
 }
 
