@@ -1,4 +1,5 @@
 # default-sg-allows-traffic — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.default_sg_allows_traffic
 
 import rego.v1
@@ -47,6 +48,9 @@ deny contains {
 } if {
 	some name, res in lib.items(input.Resources)
 	props := lib.cfn_props(res)
+	# Only a resource that names a default security group somewhere can hold one (a cheap
+	# test: most resources do not, and walking every property of every resource is not).
+	contains(json.marshal(props), "DefaultSecurityGroup")
 	walk(props, [path, list])
 	count(path) > 0
 	path[count(path) - 1] in {"SecurityGroupIds", "SecurityGroups"}

@@ -1,4 +1,5 @@
 # default-sg-allows-traffic — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: types=aws_vpc,aws_default_security_group
 package tollgate.rules.terraform.default_sg_allows_traffic
 
 import rego.v1

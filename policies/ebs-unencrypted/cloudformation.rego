@@ -1,4 +1,5 @@
 # ebs-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.ebs_unencrypted
 
 import rego.v1

@@ -1,4 +1,5 @@
 # ebs-unencrypted — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.terraform.ebs_unencrypted
 
 import rego.v1

@@ -1,4 +1,5 @@
 # kms-rotation-disabled — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.kms_rotation_disabled
 
 import rego.v1

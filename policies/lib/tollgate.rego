@@ -38,9 +38,11 @@ is_intrinsic(v) if {
 	intrinsic_key(k)
 }
 
-intrinsic_key(k) if k == "Ref"
-
-intrinsic_key(k) if startswith(k, "Fn::")
+intrinsic_key(k) := true if {
+	k == "Ref"
+} else := true if {
+	startswith(k, "Fn::")
+}
 
 # `true`, or the string "true" in any letter case.
 is_true(v) if v == true
@@ -59,9 +61,9 @@ is_false(v) if {
 }
 
 # A number, or a string holding one. Undefined for anything else.
-to_num(v) := v if is_number(v)
-
-to_num(v) := n if {
+to_num(v) := v if {
+	is_number(v)
+} else := n if {
 	is_string(v)
 	n := to_number(trim_space(v))
 }
@@ -69,17 +71,13 @@ to_num(v) := n if {
 # The elements of a collection, or nothing when `v` is not one. regorus (unlike OPA) fails on
 # `some x in v` when v is null, a string or a number, so iterate over input data with
 # `some x in items(v)`.
-items(v) := v if is_array(v)
-
-items(v) := v if is_object(v)
-
-items(v) := v if is_set(v)
-
-items(v) := [] if {
-	not is_array(v)
-	not is_object(v)
-	not is_set(v)
-}
+items(v) := v if {
+	is_array(v)
+} else := v if {
+	is_object(v)
+} else := v if {
+	is_set(v)
+} else := []
 
 # A value that is present: not null, not an empty string.
 has_value(v) if {
@@ -137,32 +135,19 @@ prefix_zero(s) if {
 
 # "all", "tcp", "udp" or "other" for a CloudFormation protocol (-1, tcp/6, udp/17).
 # Undefined for an unknown value.
-cfn_protocol(p) := "all" if protocol_text(p) == "-1"
+cfn_protocol(p) := object.get(cfn_protocols, protocol_text(p), "other")
 
-cfn_protocol(p) := "tcp" if protocol_text(p) in {"tcp", "6"}
-
-cfn_protocol(p) := "udp" if protocol_text(p) in {"udp", "17"}
-
-cfn_protocol(p) := "other" if {
-	not protocol_text(p) in {"-1", "tcp", "6", "udp", "17"}
-	is_string(protocol_text(p))
-}
+cfn_protocols := {"-1": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
 
 # The same for Terraform, which also spells "all" as "all".
-tf_protocol(p) := "all" if protocol_text(p) in {"-1", "all"}
+tf_protocol(p) := object.get(tf_protocols, protocol_text(p), "other")
 
-tf_protocol(p) := "tcp" if protocol_text(p) in {"tcp", "6"}
+tf_protocols := {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
 
-tf_protocol(p) := "udp" if protocol_text(p) in {"udp", "17"}
-
-tf_protocol(p) := "other" if {
-	not protocol_text(p) in {"-1", "all", "tcp", "6", "udp", "17"}
-	is_string(protocol_text(p))
-}
-
-protocol_text(p) := lower(trim_space(p)) if is_string(p)
-
-protocol_text(p) := format_int(p, 10) if {
+# The protocol as text (lower case, trimmed); undefined for anything but a string or an integer.
+protocol_text(p) := lower(trim_space(p)) if {
+	is_string(p)
+} else := format_int(p, 10) if {
 	is_number(p)
 	p == floor(p)
 }
@@ -174,18 +159,24 @@ port_bound(obj, key, unknown) := "unknown" if {
 	object.get(unknown, key, false) == true
 } else := "unknown" if {
 	is_intrinsic(obj)
-} else := "any" if {
-	object.get(obj, key, null) == null
+} else := bound_value(object.get(obj, key, null))
+
+# A port bound's value: "any" for null, the number (also from a string), else "unknown".
+bound_value(v) := "any" if {
+	v == null
+} else := v if {
+	is_number(v)
 } else := n if {
-	n := to_num(obj[key])
+	is_string(v)
+	n := to_number(trim_space(v))
 } else := "unknown"
 
 cfn_protocol_class(p) := c if {
-	c := cfn_protocol(p)
+	c := object.get(cfn_protocols, protocol_text(p), "other")
 } else := "unknown"
 
 tf_protocol_class(p) := c if {
-	c := tf_protocol(p)
+	c := object.get(tf_protocols, protocol_text(p), "other")
 } else := "unknown"
 
 # Whether a protocol class with bounds lo..hi (from port_bound) covers port p.
@@ -211,8 +202,27 @@ covers(proto, lo, hi, p) if {
 	p <= hi
 }
 
-# The ports among `ports` that the entry opens.
-open_ports(proto, lo, hi, ports) := {p | some p in ports; covers(proto, lo, hi, p)}
+# The ports among `ports` that the entry opens (what `covers` says, port by port).
+open_ports(proto, lo, hi, ports) := {p | some p in ports} if {
+	covers_every_port(proto, lo, hi)
+} else := {p | some p in ports; lo <= p; p <= hi} if {
+	proto in {"tcp", "udp"}
+	is_number(lo)
+	is_number(hi)
+} else := set()
+
+# Whether `covers` holds for every port, whatever it is.
+covers_every_port(proto, lo, hi) := true if {
+	proto == "all"
+} else := true if {
+	proto in {"tcp", "udp"}
+	"any" in {lo, hi}
+	not "unknown" in {lo, hi}
+} else := true if {
+	proto in {"tcp", "udp"}
+	lo == -1
+	hi == -1
+}
 
 # "port 22", "ports 22 and 3389", "ports 22, 3389 and 5900".
 describe_ports(ports) := sprintf("port %v", [only]) if {
@@ -422,11 +432,18 @@ first_world(cidrs, family) := worlds[0] if {
 	count(worlds) > 0
 }
 
-world_in(v, "ipv4") if is_world_ipv4(v)
+# is_world_ipv4, is_world_ipv6 or is_world, by name, in one body.
+world_in(v, family) if {
+	is_string(v)
+	s := trim_space(v)
+	parts := split(s, "/")
+	count(parts) == 2
+	to_number(parts[1]) == 0
+	net.cidr_is_valid(s)
+	family in {"any", cidr_family[contains(s, ":")]}
+}
 
-world_in(v, "ipv6") if is_world_ipv6(v)
-
-world_in(v, "any") if is_world(v)
+cidr_family := {false: "ipv4", true: "ipv6"}
 
 # The finding for an ingress entry that opens any of `ports` over one of `protocols` to a world
 # CIDR of `family`: one per entry, at its first world CIDR. Undefined when there is none.
@@ -436,7 +453,7 @@ world_ingress_finding(entry, family, ports, protocols, what) := {
 	"resource": entry.resource,
 } if {
 	entry.proto in protocols
-	cidr := first_world(array.concat(entry.v4, entry.v6), family)
 	open := open_ports(entry.proto, entry.lo, entry.hi, ports)
 	count(open) > 0
+	cidr := first_world(array.concat(entry.v4, entry.v6), family)
 }

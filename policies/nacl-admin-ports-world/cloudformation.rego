@@ -1,4 +1,5 @@
 # nacl-admin-ports-world — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.nacl_admin_ports_world
 
 import rego.v1

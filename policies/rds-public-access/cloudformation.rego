@@ -1,4 +1,5 @@
 # rds-public-access — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.rds_public_access
 
 import rego.v1

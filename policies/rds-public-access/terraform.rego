@@ -1,4 +1,5 @@
 # rds-public-access — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.terraform.rds_public_access
 
 import rego.v1

@@ -1,4 +1,5 @@
 # rds-storage-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.rds_storage_unencrypted
 
 import rego.v1

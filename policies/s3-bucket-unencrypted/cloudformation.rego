@@ -1,4 +1,5 @@
 # s3-bucket-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.s3_bucket_unencrypted
 
 import rego.v1

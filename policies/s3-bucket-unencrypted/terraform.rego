@@ -1,4 +1,5 @@
 # s3-bucket-unencrypted — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: types=aws_s3_bucket,aws_s3_bucket_server_side_encryption_configuration
 package tollgate.rules.terraform.s3_bucket_unencrypted
 
 import rego.v1

@@ -1,4 +1,5 @@
 # sg-admin-ports-world-ipv4 — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.terraform.sg_admin_ports_world_ipv4
 
 import rego.v1

@@ -1,4 +1,5 @@
 # sg-ssh-world — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
+# tollgate: scope=resource
 package tollgate.rules.cloudformation.sg_ssh_world
 
 import rego.v1

@@ -125,7 +125,7 @@ fn human_report_points_at_the_line_and_names_the_default() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("1 file(s) checked, 2 finding(s) (2 high), 0 error(s)"),
+        stdout.contains("1 file(s) checked, 2 finding(s) (2 high), 0 suppressed, 0 error(s)"),
         "{stdout}"
     );
 }

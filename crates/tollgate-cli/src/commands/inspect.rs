@@ -10,7 +10,7 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     let name = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).map_err(|e| miette!("{name}: cannot read: {e}"))?;
     let options = LoadOptions {
-        parameters: super::parse_params(&args.params)?,
+        parameters: crate::params::from_flags(&args.params).map_err(miette::Report::new)?,
         ..LoadOptions::default()
     };
     let loaded = match load(&name, &bytes, &options)? {

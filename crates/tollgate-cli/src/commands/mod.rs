@@ -1,19 +1,54 @@
-//! One module per subcommand.
+//! One module per subcommand, and what they share.
 
 pub mod check;
+pub mod explain;
 pub mod inspect;
+pub mod rules;
+pub mod test;
 
-use miette::{miette, Result};
-use serde_json::Value;
-use std::collections::BTreeMap;
+use crate::cli::EngineChoice;
+use crate::problem::Problem;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tollgate_policy::engine::guard::GuardEngine;
+use tollgate_policy::engine::rego::RegoEngine;
+use tollgate_policy::{Engine, EvalError};
 
-/// `KEY=VALUE` pairs from `--param`.
-pub fn parse_params(raw: &[String]) -> Result<BTreeMap<String, Value>> {
-    raw.iter()
-        .map(|p| {
-            p.split_once('=')
-                .map(|(k, v)| (k.trim().to_string(), Value::String(v.to_string())))
-                .ok_or_else(|| miette!("--param {p:?} is not KEY=VALUE"))
-        })
-        .collect()
+/// Compiles the built-in pack and the user policies of `dirs` once, for the whole run.
+pub fn build_engine(choice: EngineChoice, dirs: &[PathBuf]) -> (Box<dyn Engine>, Vec<EvalError>) {
+    match choice {
+        EngineChoice::Rego => {
+            let (e, errs) = RegoEngine::with_user_policies(dirs);
+            (Box::new(e), errs)
+        }
+        EngineChoice::Guard => {
+            let (e, errs) = GuardEngine::with_user_policies(dirs);
+            (Box::new(e), errs)
+        }
+    }
+}
+
+/// Prints problems that stop a command before it starts, and gives exit code 2.
+pub fn fail(problems: Vec<Problem>) -> ExitCode {
+    let handler = miette::GraphicalReportHandler::new_themed(if stderr_is_colour_terminal() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    });
+    for p in problems {
+        let mut out = String::new();
+        let _ = handler.render_report(&mut out, &p);
+        eprintln!("{out}");
+    }
+    ExitCode::from(2)
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org).
+pub fn stdout_is_colour_terminal() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn stderr_is_colour_terminal() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

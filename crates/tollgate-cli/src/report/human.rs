@@ -1,15 +1,12 @@
 //! The default report: one `miette` diagnostic per finding, with a code frame, the offending
 //! value labelled, related labels (where a value came from), and the remediation.
 
-use super::{FileReport, Run};
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Result,
-};
+use super::{remediation, severity_name, FileReport, Reported, Run};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use std::fmt;
-use std::io::IsTerminal;
 use std::sync::Arc;
 use tollgate_policy::{Finding, Severity};
-use tollgate_template::{Indexed, InputKind, Limits, Loaded, PolicyInput, SourceFile, Span};
+use tollgate_template::{Indexed, Limits, Loaded, PolicyInput, SourceFile, Span};
 
 /// A line longer than this is not printed as is (terraform writes plans on one line): the
 /// report shows a pretty-printed excerpt of the offending resource instead.
@@ -55,8 +52,7 @@ impl Diagnostic for FindingReport {
     }
 }
 
-fn handler() -> GraphicalReportHandler {
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+fn handler(colour: bool) -> GraphicalReportHandler {
     let theme = if colour {
         GraphicalTheme::unicode()
     } else {
@@ -73,31 +69,35 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
-pub fn write(run: &Run, verbose: bool) -> Result<()> {
-    let handler = handler();
+pub fn render(run: &Run) -> String {
+    let handler = handler(run.colour);
     let mut out = String::new();
-    let mut by_severity = std::collections::BTreeMap::<Severity, usize>::new();
+    for w in &run.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     for file in &run.files {
         if let Some(e) = &file.error {
             let _ = handler.render_report(&mut out, e);
             out.push('\n');
         }
-        if let (true, Some(reason)) = (verbose, &file.skipped) {
+        for p in &file.problems {
+            let _ = handler.render_report(&mut out, p);
+            out.push('\n');
+        }
+        if let (true, Some(reason)) = (run.verbose, &file.skipped) {
             out.push_str(&format!("skipped: {}: {reason}\n", file.name));
         }
         for e in &file.eval_errors {
             out.push_str(&format!("error: {}: {e}\n", file.name));
         }
         let Some(loaded) = &file.loaded else { continue };
-        if verbose {
+        if run.verbose {
             for w in &loaded.warnings {
                 out.push_str(&format!("warning: {}: {w}\n", file.name));
             }
         }
-        for f in &file.findings {
-            let severity = run.severity(&f.rule);
-            *by_severity.entry(severity).or_default() += 1;
-            let report = finding_report(run, file, loaded, f, severity);
+        for r in run.shown(file) {
+            let report = finding_report(run, file, loaded, r);
             let _ = handler.render_report(&mut out, &report);
             out.push('\n');
         }
@@ -109,43 +109,36 @@ pub fn write(run: &Run, verbose: bool) -> Result<()> {
     for e in &run.discovery_errors {
         out.push_str(&format!("error: {e}\n"));
     }
-    let total: usize = by_severity.values().sum();
-    let counts: Vec<String> = by_severity
+    out.push_str(&summary(run));
+    out
+}
+
+/// `12 file(s) checked, 3 finding(s) (2 high, 1 medium), 1 suppressed, 0 error(s) in 0.05s`
+fn summary(run: &Run) -> String {
+    let c = run.counts();
+    let by: Vec<String> = c
+        .by_severity
         .iter()
-        .rev()
         .map(|(s, n)| format!("{n} {}", severity_name(*s)))
         .collect();
-    out.push_str(&format!(
-        "{} file(s) checked, {total} finding(s){}, {} error(s) in {:.2}s\n",
-        run.files.iter().filter(|f| f.loaded.is_some()).count(),
-        if counts.is_empty() {
+    format!(
+        "{} file(s) checked, {} finding(s){}, {} suppressed, {} error(s) in {:.2}s\n",
+        c.files,
+        c.findings,
+        if by.is_empty() {
             String::new()
         } else {
-            format!(" ({})", counts.join(", "))
+            format!(" ({})", by.join(", "))
         },
-        run.error_count(),
+        c.suppressed,
+        c.errors,
         run.elapsed.as_secs_f64(),
-    ));
-    super::emit(&out)
+    )
 }
 
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Info => "info",
-        Severity::Low => "low",
-        Severity::Medium => "medium",
-        Severity::High => "high",
-        Severity::Critical => "critical",
-    }
-}
-
-fn finding_report(
-    run: &Run,
-    file: &FileReport,
-    loaded: &Loaded,
-    f: &Finding,
-    severity: Severity,
-) -> FindingReport {
+fn finding_report(run: &Run, file: &FileReport, loaded: &Loaded, r: &Reported) -> FindingReport {
+    let f = &r.finding;
+    let severity = r.severity;
     let meta = run.meta(&f.rule);
     let src = &loaded.source;
     let pos = src.position(f.span.start);
@@ -155,7 +148,10 @@ fn finding_report(
         file.name,
         pos.line,
         pos.column,
-        severity_name(severity),
+        match &r.suppressed {
+            Some(_) => format!("{}, suppressed", severity_name(severity)),
+            None => severity_name(severity).to_string(),
+        },
         f.message,
         f.resource,
         if compliance.is_empty() {
@@ -164,10 +160,19 @@ fn finding_report(
             format!(" ({compliance})")
         },
     );
-    let help = meta.map(|m| match loaded.kind {
-        InputKind::CloudFormation => m.remediation.cloudformation.trim().to_string(),
-        InputKind::TerraformPlan => m.remediation.terraform.trim().to_string(),
-    });
+    // A suppressed finding is advice: it does not fail the run.
+    let level = match r.suppressed {
+        Some(_) => miette::Severity::Advice,
+        None => miette_severity(severity),
+    };
+    let mut help = meta.map(|m| remediation(m, loaded.kind).to_string());
+    if let Some(s) = &r.suppressed {
+        let note = format!("suppressed ({}): {}", s.kind.as_str(), s.reason);
+        help = Some(match help {
+            Some(h) => format!("{note}\n{h}"),
+            None => note,
+        });
+    }
     let label = meta
         .map(|m| m.title.clone())
         .unwrap_or_else(|| f.message.clone());
@@ -177,7 +182,7 @@ fn finding_report(
             return FindingReport {
                 title,
                 code: f.rule.clone(),
-                severity: miette_severity(severity),
+                severity: level,
                 help,
                 source: excerpt.0,
                 labels: excerpt.1,
@@ -194,7 +199,7 @@ fn finding_report(
     FindingReport {
         title,
         code: f.rule.clone(),
-        severity: miette_severity(severity),
+        severity: level,
         help,
         source: NamedSource::new(file.name.clone(), src.text.clone()),
         labels,

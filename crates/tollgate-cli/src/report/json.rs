@@ -1,17 +1,16 @@
 //! `--format json`: the version-1 report (findings, errors, summary), stable for scripts.
 
-use super::Run;
+use super::{line_cols, resource_type, Run};
 use miette::{IntoDiagnostic, Result};
 use serde_json::{json, Value};
 use tollgate_template::{SourceFile, Span};
 
-fn position(src: &SourceFile, span: Span) -> Value {
-    let s = src.position(span.start);
-    let e = src.position(span.end);
-    json!({"start": {"line": s.line, "column": s.column}, "end": {"line": e.line, "column": e.column}})
+fn location(src: &SourceFile, span: Span) -> Value {
+    let ((sl, sc), (el, ec)) = line_cols(src, span);
+    json!({"start": {"line": sl, "column": sc}, "end": {"line": el, "column": ec}})
 }
 
-pub fn write(run: &Run) -> Result<()> {
+pub fn render(run: &Run) -> Result<String> {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     for file in &run.files {
@@ -23,76 +22,80 @@ pub fn write(run: &Run) -> Result<()> {
                 "location": e.position.map(|p| json!({"start": {"line": p.line, "column": p.column}})),
             }));
         }
+        for p in &file.problems {
+            errors.push(problem(p));
+        }
         for e in &file.eval_errors {
-            errors.push(
-                json!({"file": file.name, "code": "tollgate::policy", "message": e.to_string()}),
-            );
+            errors.push(json!({
+                "file": file.name,
+                "code": code_of(e),
+                "message": e.to_string(),
+                "location": null,
+            }));
         }
         let Some(loaded) = &file.loaded else { continue };
         let src = &loaded.source;
-        for f in &file.findings {
-            let meta = run.meta(&f.rule);
-            let resource_type = resource_type(loaded, &f.resource);
+        for r in run.shown(file) {
+            let f = &r.finding;
             findings.push(json!({
                 "rule": f.rule,
-                "severity": run.severity(&f.rule),
-                "compliance": meta.map(|m| m.compliance.clone()).unwrap_or_default(),
+                "severity": r.severity,
+                "compliance": run.meta(&f.rule).map(|m| m.compliance.clone()).unwrap_or_default(),
                 "file": file.name,
                 "format": loaded.kind.as_str(),
                 "resource": f.resource,
-                "resource_type": resource_type,
+                "resource_type": resource_type(loaded, f),
                 "path": f.pointer,
                 "message": f.message,
-                "location": position(src, f.span),
-                "related": f.related.iter().map(|r| {
-                    let mut loc = position(src, r.span);
+                "location": location(src, f.span),
+                "related": f.related.iter().map(|rel| {
+                    let mut loc = location(src, rel.span);
                     loc["file"] = json!(file.name);
-                    json!({"message": r.message, "location": loc})
+                    json!({"message": rel.message, "location": loc})
                 }).collect::<Vec<_>>(),
-                "suppressed": Value::Null,
+                "suppressed": r.suppressed.as_ref().map(|s| json!({"kind": s.kind.as_str(), "reason": s.reason})),
+                "fingerprint": r.fingerprint,
             }));
         }
     }
     for e in &run.policy_errors {
         errors.push(
-            json!({"file": Value::Null, "code": "tollgate::policy", "message": e.to_string()}),
+            json!({"file": null, "code": code_of(e), "message": e.to_string(), "location": null}),
         );
     }
     for e in &run.discovery_errors {
-        errors.push(json!({"file": Value::Null, "code": "tollgate::discover", "message": e}));
+        errors.push(
+            json!({"file": null, "code": "tollgate::discover", "message": e, "location": null}),
+        );
     }
+    let counts = run.counts();
     let out = json!({
         "version": 1,
         "summary": {
-            "files_scanned": run.files.iter().filter(|f| f.loaded.is_some()).count(),
-            "findings": findings.len(),
-            "suppressed": 0,
-            "errors": errors.len(),
+            "files_scanned": counts.files,
+            "findings": counts.findings,
+            "suppressed": counts.suppressed,
+            "errors": counts.errors,
         },
         "findings": findings,
         "errors": errors,
+        "warnings": run.warnings,
     });
     let mut text = serde_json::to_string_pretty(&out).into_diagnostic()?;
     text.push('\n');
-    super::emit(&text)
+    Ok(text)
 }
 
-/// The CloudFormation `Type` or the Terraform resource type of a finding's resource.
-pub fn resource_type(loaded: &tollgate_template::Loaded, resource: &str) -> Value {
-    let doc = loaded.inputs.first().map(|i| i.value());
-    match loaded.kind {
-        tollgate_template::InputKind::CloudFormation => doc
-            .and_then(|d| d.get("Resources")?.get(resource)?.get("Type").cloned())
-            .unwrap_or(Value::Null),
-        tollgate_template::InputKind::TerraformPlan => doc
-            .and_then(|d| {
-                d.get("resources")?
-                    .as_array()?
-                    .iter()
-                    .find(|r| r.get("address").and_then(Value::as_str) == Some(resource))?
-                    .get("type")
-                    .cloned()
-            })
-            .unwrap_or(Value::Null),
-    }
+fn problem(p: &crate::problem::Problem) -> Value {
+    json!({
+        "file": p.file,
+        "code": p.code,
+        "message": p.message,
+        "location": p.line_col.map(|(l, c)| json!({"start": {"line": l, "column": c}})),
+    })
+}
+
+/// The diagnostic code of a policy error (`tollgate::policy::syntax`, …).
+pub fn code_of(e: &tollgate_policy::EvalError) -> String {
+    miette::Diagnostic::code(e).map_or_else(|| "tollgate::policy".to_string(), |c| c.to_string())
 }

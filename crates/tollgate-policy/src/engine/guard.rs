@@ -25,6 +25,7 @@ use cfn_guard::commands::Executable;
 use cfn_guard::utils::reader::{ReadBuffer, Reader};
 use cfn_guard::utils::writer::{WriteBuffer, Writer};
 use cfn_guard::{CommandBuilder, ValidateBuilder, ValidateInput};
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use tollgate_template::InputKind;
 
@@ -165,14 +166,22 @@ impl GuardEngine {
         options: &Value,
     ) -> (Vec<RawFinding>, Option<EvalError>) {
         let units = build_units(policy, kind, input, options);
-        let mut hits: Vec<Hit> = Vec::new();
-        for batch in batches(&units) {
-            match run_batch(&policy.source, batch) {
-                Ok(reports) => {
-                    for (unit, report) in batch.iter().zip(reports.iter()) {
-                        collect_hits(report, unit, &mut hits);
-                    }
+        // Batches are independent: evaluate them on all cores, keep their order.
+        let results: Vec<Result<Vec<Hit>, String>> = batches(&units)
+            .into_par_iter()
+            .map(|batch| {
+                let reports = run_batch(&policy.source, batch)?;
+                let mut hits = Vec::new();
+                for (unit, report) in batch.iter().zip(reports.iter()) {
+                    collect_hits(report, unit, &mut hits);
                 }
+                Ok(hits)
+            })
+            .collect();
+        let mut hits: Vec<Hit> = Vec::new();
+        for result in results {
+            match result {
+                Ok(mut h) => hits.append(&mut h),
                 Err(message) => {
                     return (
                         Vec::new(),
@@ -207,10 +216,19 @@ impl Engine for GuardEngine {
         options: &Value,
     ) -> (Vec<RawFinding>, Vec<EvalError>) {
         let options = normalize_options(options);
+        let policies: Vec<&GuardPolicy> = self
+            .policies
+            .iter()
+            .filter(|p| p.kinds.contains(&kind))
+            .collect();
+        // Policy files are independent: evaluate them on all cores, keep their order.
+        let results: Vec<(Vec<RawFinding>, Option<EvalError>)> = policies
+            .into_par_iter()
+            .map(|policy| self.evaluate_policy(policy, kind, input, &options))
+            .collect();
         let mut findings = Vec::new();
         let mut errors = Vec::new();
-        for policy in self.policies.iter().filter(|p| p.kinds.contains(&kind)) {
-            let (mut f, e) = self.evaluate_policy(policy, kind, input, &options);
+        for (mut f, e) in results {
             findings.append(&mut f);
             errors.extend(e);
         }

@@ -37,7 +37,8 @@ pub trait Engine: Send + Sync {
     /// Evaluates every rule for `kind` on `input` (the document as `tollgate inspect` prints it).
     /// `options` is the rule-options object (`{"admin_ports": [22, 3389]}`).
     /// Errors of single rules do not stop the others: they come back beside the findings.
-    /// Severities that user rules declare (built-in rules take theirs from `rule.toml`).
+    /// Every user rule and its severity (declared, or medium); built-in rules take theirs
+    /// from `rule.toml`.
     fn user_severities(&self) -> Vec<(String, crate::finding::Severity)> {
         Vec::new()
     }

@@ -30,12 +30,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use rayon::prelude::*;
 use regorus::utils::limits::ExecutionTimerConfig;
 use tollgate_template::InputKind;
 
 use crate::engine::{Engine, EvalError};
 use crate::finding::{RawFinding, RelatedPointer, Severity};
 use crate::pack::{BUILTIN, REGO_LIB, REGO_LIB_PATH};
+
+mod docs;
+
+use docs::{remap_resource_index, split, Doc};
 
 /// How long the rules of one kind may run on one document before they are stopped.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -87,15 +92,63 @@ impl std::fmt::Debug for RegoEngine {
     }
 }
 
-/// The prepared engine for one input kind.
+/// The prepared engines for one input kind: one per [`Group`] of rule packages.
 struct KindEngine {
     kind: InputKind,
+    groups: Vec<Group>,
+}
+
+/// Rule packages evaluated together, on the same documents.
+struct Group {
+    /// What the packages need to see (see [`Scope`]).
+    scope: Scope,
+    /// Only resources of these types are given to the packages (`None`: all).
+    types: Option<BTreeSet<String>>,
     /// Modules loaded and analysed; no options yet.
     base: regorus::Engine,
     /// Rule packages by their last package component.
     packages: BTreeMap<String, Package>,
     /// `base` with the options of the last evaluation merged in and analysed again.
     with_options: Mutex<Option<(serde_json::Value, regorus::Engine)>>,
+}
+
+/// What a rule package needs to see. Built-in rule files declare it in a header comment
+/// (`# tollgate: scope=resource`, `# tollgate: types=aws_vpc,...`); users' rules always see the
+/// whole document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The whole document (its resources possibly filtered by type): rules that join
+    /// resources, and every user rule.
+    Document,
+    /// Any subset of the resources (with the other top-level keys): a finding about a
+    /// resource depends on that resource alone, so the resources are evaluated in chunks, in
+    /// parallel.
+    Resource,
+}
+
+/// The `# tollgate:` header of a built-in rule file: its scope and resource types.
+fn read_header(text: &str) -> (Scope, Option<BTreeSet<String>>) {
+    let mut scope = Scope::Document;
+    let mut types = None;
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("tollgate:") else {
+            continue;
+        };
+        for item in rest.split_whitespace() {
+            match item.split_once('=') {
+                Some(("scope", "resource")) => scope = Scope::Resource,
+                Some(("scope", _)) => scope = Scope::Document,
+                Some(("types", list)) => {
+                    types = Some(list.split(',').map(str::to_string).collect());
+                }
+                _ => {}
+            }
+        }
+    }
+    (scope, types)
 }
 
 #[derive(Debug, Clone)]
@@ -193,11 +246,13 @@ impl RegoEngine {
     /// [`DEFAULT_TIME_LIMIT`]).
     pub fn set_time_limit(&mut self, limit: Duration) {
         for kind in [&mut self.cloudformation, &mut self.terraform] {
-            kind.base.set_execution_timer_config(timer(limit));
-            *kind
-                .with_options
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner) = None;
+            for group in &mut kind.groups {
+                group.base.set_execution_timer_config(timer(limit));
+                *group
+                    .with_options
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
+            }
         }
     }
 
@@ -214,7 +269,7 @@ impl Engine for RegoEngine {
         self.rules
             .iter()
             .filter(|r| !r.builtin)
-            .filter_map(|r| Some((r.id.clone(), r.severity?)))
+            .map(|r| (r.id.clone(), r.severity.unwrap_or(Severity::Medium)))
             .collect()
     }
 
@@ -371,12 +426,112 @@ impl KindEngine {
             packages.insert(name, Package { id, files });
         }
 
-        Self {
-            kind,
-            base: engine,
-            packages,
-            with_options: Mutex::new(None),
+        let groups = Self::group(&modules, engine, packages);
+        Self { kind, groups }
+    }
+
+    /// Splits the packages into a group of built-in resource-scoped packages, evaluated on
+    /// chunks of resources, and a group of the others (each with its own prepared engine).
+    /// Keeps one group when there is nothing to split or a split engine does not analyse.
+    fn group(
+        modules: &[(&PolicySource, Option<String>)],
+        combined: regorus::Engine,
+        packages: BTreeMap<String, Package>,
+    ) -> Vec<Group> {
+        // A package's scope and types: from its modules' headers, built-in modules only.
+        let mut header: BTreeMap<&str, (Scope, Option<BTreeSet<String>>)> = BTreeMap::new();
+        for name in packages.keys() {
+            let files: Vec<&PolicySource> = modules
+                .iter()
+                .filter(|(_, n)| n.as_deref() == Some(name.as_str()))
+                .map(|(s, _)| *s)
+                .collect();
+            let (scope, types) = if !files.is_empty() && files.iter().all(|s| s.builtin) {
+                let headers: Vec<_> = files.iter().map(|s| read_header(&s.text)).collect();
+                let scope = if headers.iter().all(|(s, _)| *s == Scope::Resource) {
+                    Scope::Resource
+                } else {
+                    Scope::Document
+                };
+                let types = headers
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .reduce(|a, b| match (a, b) {
+                        (Some(mut a), Some(b)) => {
+                            a.extend(b);
+                            Some(a)
+                        }
+                        _ => None,
+                    })
+                    .flatten();
+                (scope, types)
+            } else {
+                (Scope::Document, None)
+            };
+            header.insert(name, (scope, types));
         }
+        let union = |names: &[&String]| -> Option<BTreeSet<String>> {
+            let mut all = BTreeSet::new();
+            for name in names {
+                all.extend(header.get(name.as_str())?.1.clone()?);
+            }
+            Some(all)
+        };
+        let (resource, document): (Vec<&String>, Vec<&String>) = packages
+            .keys()
+            .partition(|name| header.get(name.as_str()).map(|h| h.0) == Some(Scope::Resource));
+        let single = |scope: Scope, types: Option<BTreeSet<String>>, base| Group {
+            scope,
+            types,
+            base,
+            packages: packages.clone(),
+            with_options: Mutex::new(None),
+        };
+        if resource.is_empty() || document.is_empty() {
+            let names: Vec<&String> = packages.keys().collect();
+            let scope = if document.is_empty() && !resource.is_empty() {
+                Scope::Resource
+            } else {
+                Scope::Document
+            };
+            return vec![single(scope, union(&names), combined)];
+        }
+        let mut groups = Vec::new();
+        for (scope, names) in [(Scope::Resource, &resource), (Scope::Document, &document)] {
+            let mut engine = new_regorus();
+            for (source, name) in modules {
+                let wanted = match name {
+                    None => true,
+                    // Modules of packages that did not load stay with the document group.
+                    Some(n) => match packages.contains_key(n) {
+                        true => names.contains(&n),
+                        false => scope == Scope::Document,
+                    },
+                };
+                if wanted
+                    && engine
+                        .add_policy(source.file.clone(), source.text.clone())
+                        .is_err()
+                {
+                    return vec![single(Scope::Document, None, combined)];
+                }
+            }
+            if engine.eval_query("true".to_string(), false).is_err() {
+                return vec![single(Scope::Document, None, combined)];
+            }
+            groups.push(Group {
+                scope,
+                types: union(names),
+                base: engine,
+                packages: packages
+                    .iter()
+                    .filter(|(n, _)| names.contains(n))
+                    .map(|(n, p)| (n.clone(), p.clone()))
+                    .collect(),
+                with_options: Mutex::new(None),
+            });
+        }
+        groups
     }
 
     fn evaluate(
@@ -384,18 +539,72 @@ impl KindEngine {
         input: &serde_json::Value,
         options: &serde_json::Value,
     ) -> (Vec<RawFinding>, Vec<EvalError>) {
-        if self.packages.is_empty() {
-            return (Vec::new(), Vec::new());
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for group in self.groups.iter().filter(|g| !g.packages.is_empty()) {
+            let (f, e) = group.evaluate(self.kind, input, options);
+            findings.extend(f);
+            errors.extend(e);
         }
-        let mut engine = match self.engine_with(options) {
+        findings.sort();
+        findings.dedup();
+        dedup_errors(&mut errors);
+        (findings, errors)
+    }
+}
+
+impl Group {
+    /// Evaluates the group's packages on `input`: the whole document, the document with only
+    /// the resources of the group's types, or chunks of those resources in parallel.
+    fn evaluate(
+        &self,
+        kind: InputKind,
+        input: &serde_json::Value,
+        options: &serde_json::Value,
+    ) -> (Vec<RawFinding>, Vec<EvalError>) {
+        let engine = match self.engine_with(options) {
             Ok(engine) => engine,
             Err(error) => return (Vec::new(), vec![error]),
         };
-        engine.set_input(regorus::Value::from(input.clone()));
-
+        let pieces = match split(kind, input, self.scope, self.types.as_ref()) {
+            Some(pieces) => pieces,
+            None => {
+                // Not the usual shape (no resource collection): the whole document.
+                let doc = Doc {
+                    value: docs::convert(input),
+                    index: None,
+                };
+                return self.evaluate_doc(kind, engine, doc);
+            }
+        };
+        let results: Vec<(Vec<RawFinding>, Vec<EvalError>)> = pieces
+            .chunks(self.scope)
+            .into_par_iter()
+            .map(|chunk| {
+                let doc = chunk.build();
+                self.evaluate_doc(kind, engine.clone(), doc)
+            })
+            .collect();
         let mut findings = Vec::new();
         let mut errors = Vec::new();
-        let all = format!("data.tollgate.rules.{}", kind_segment(self.kind));
+        for (f, e) in results {
+            findings.extend(f);
+            errors.extend(e);
+        }
+        (findings, errors)
+    }
+
+    /// Runs the packages on one document and maps its pointers back to the input's.
+    fn evaluate_doc(
+        &self,
+        kind: InputKind,
+        mut engine: regorus::Engine,
+        doc: Doc,
+    ) -> (Vec<RawFinding>, Vec<EvalError>) {
+        engine.set_input(doc.value);
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        let all = format!("data.tollgate.rules.{}", kind_segment(kind));
         match engine.eval_query(all, false) {
             Ok(results) => {
                 let value = first_value(&results).unwrap_or(serde_json::Value::Null);
@@ -403,15 +612,14 @@ impl KindEngine {
                     let deny = value
                         .get(name)
                         .and_then(|p| p.get("deny"))
-                        .cloned()
-                        .unwrap_or(serde_json::Value::Null);
-                    convert(package, &deny, &mut findings, &mut errors);
+                        .unwrap_or(&serde_json::Value::Null);
+                    convert(package, deny, &mut findings, &mut errors);
                 }
             }
             Err(_) => {
                 // Find the failing rules; the others still report.
                 for (name, package) in &self.packages {
-                    let query = format!("{}.deny", package_query(self.kind, name));
+                    let query = format!("{}.deny", package_query(kind, name));
                     match engine.eval_query(query, false) {
                         Ok(results) => {
                             let deny = first_value(&results).unwrap_or(serde_json::Value::Null);
@@ -422,8 +630,14 @@ impl KindEngine {
                 }
             }
         }
-        findings.sort();
-        findings.dedup();
+        if let Some(index) = &doc.index {
+            for f in &mut findings {
+                remap_resource_index(&mut f.pointer, index);
+                for r in &mut f.related {
+                    remap_resource_index(&mut r.pointer, index);
+                }
+            }
+        }
         (findings, errors)
     }
 

@@ -1,0 +1,73 @@
+//! `tollgate explain RULE`: what a rule flags, why, how to fix it, and examples.
+
+use crate::cli::ExplainArgs;
+use crate::problem::Problem;
+use crate::report::severity_name;
+use miette::{miette, Result};
+use std::process::ExitCode;
+
+pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
+    let meta = tollgate_policy::pack::builtin_meta().map_err(|e| miette!("{e}"))?;
+    let Some(m) = meta.iter().find(|m| m.id == args.rule) else {
+        let ids: Vec<&str> = meta.iter().map(|m| m.id.as_str()).collect();
+        return Ok(super::fail(vec![Problem::file(
+            "tollgate::usage::unknown-rule",
+            "explain",
+            format!("unknown rule {:?}", args.rule),
+        )
+        .with_help(format!("known rules: {}", ids.join(", ")))]));
+    };
+    let mut out = format!(
+        "{} — {}\n\nSeverity: {}\nCompliance: {}\n\n{}\n\nWhy it matters\n\n{}\n\nFix it (CloudFormation)\n\n{}\n\nFix it (Terraform)\n\n{}\n",
+        m.id,
+        m.title,
+        severity_name(m.severity),
+        m.compliance.join("; "),
+        m.description.trim(),
+        m.rationale.trim(),
+        m.remediation.cloudformation.trim(),
+        m.remediation.terraform.trim(),
+    );
+    if let Some(ex) = crate::examples::for_rule(&m.id) {
+        let dir = format!("testdata/rules/{}", m.id);
+        for (title, name, text) in [
+            (
+                "flagged, CloudFormation",
+                ex.names[0].to_string(),
+                ex.cfn_bad,
+            ),
+            (
+                "passes, CloudFormation",
+                ex.names[1].to_string(),
+                ex.cfn_good,
+            ),
+            (
+                "flagged, Terraform",
+                format!("{}/main.tf", ex.names[2]),
+                ex.tf_bad,
+            ),
+            (
+                "passes, Terraform",
+                format!("{}/main.tf", ex.names[3]),
+                ex.tf_good,
+            ),
+        ] {
+            out.push_str(&format!(
+                "\nExample ({title}: {dir}/{name})\n\n{}",
+                indent(text)
+            ));
+        }
+    }
+    if !m.references.is_empty() {
+        out.push_str("\nReferences\n\n");
+        for r in &m.references {
+            out.push_str(&format!("  {r}\n"));
+        }
+    }
+    crate::output::stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}

@@ -1,0 +1,160 @@
+//! `tollgate.toml`: found in the current directory or a parent (or named by `--config`).
+//! Unknown keys are errors with their location, so a typo never silently disables a setting.
+
+use crate::cli::EngineChoice;
+use crate::problem::Problem;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tollgate_policy::Severity;
+
+pub const FILE_NAME: &str = "tollgate.toml";
+
+/// The file as written. Every key is optional; see `docs/configuration.md`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub engine: Option<EngineChoice>,
+    /// Run only these rules.
+    pub rules: Option<Vec<String>>,
+    #[serde(default)]
+    pub skip_rules: Vec<String>,
+    pub severity_threshold: Option<Severity>,
+    /// Severity overrides: `rule-id = "low"`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    /// Globs (relative to this file's directory) of paths never checked.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Directories of user policies, relative to this file's directory.
+    #[serde(default)]
+    pub policy_dirs: Vec<PathBuf>,
+    pub admin_ports: Option<Vec<u16>>,
+    #[serde(default)]
+    pub suppress: Vec<toml::Spanned<SuppressEntry>>,
+}
+
+/// One `[[suppress]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressEntry {
+    pub rule: toml::Spanned<String>,
+    pub reason: Option<String>,
+    /// A glob of files (relative to this file's directory); default: every file.
+    pub files: Option<toml::Spanned<String>>,
+    /// A CloudFormation logical id or a Terraform resource address; default: every resource.
+    pub resource: Option<String>,
+    /// `2027-01-31` (a TOML date or a string): after this day the suppression stops working.
+    pub expires: Option<toml::Spanned<toml::Value>>,
+}
+
+/// A configuration file, read and parsed.
+#[derive(Debug)]
+pub struct Config {
+    /// `None`: no file was found (or `--no-config`).
+    pub path: Option<PathBuf>,
+    /// Paths in the file are relative to this directory.
+    pub base: PathBuf,
+    pub text: Arc<str>,
+    pub file: ConfigFile,
+}
+
+impl Config {
+    pub fn display_name(&self) -> String {
+        self.path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| FILE_NAME.to_string())
+    }
+
+    /// A problem at a byte range of the configuration file.
+    pub fn problem(
+        &self,
+        code: &'static str,
+        range: std::ops::Range<usize>,
+        label: &str,
+        message: String,
+    ) -> Problem {
+        Problem::at(
+            code,
+            &self.display_name(),
+            &self.text,
+            range,
+            label,
+            message,
+        )
+    }
+}
+
+/// `--config FILE`, else the nearest `tollgate.toml` from the current directory up.
+pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config, Problem> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let path = if disabled {
+        None
+    } else if let Some(p) = explicit {
+        Some(p.to_path_buf())
+    } else {
+        cwd.ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    };
+    let Some(path) = path else {
+        return Ok(Config {
+            path: None,
+            base: cwd,
+            text: Arc::from(""),
+            file: ConfigFile::default(),
+        });
+    };
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Problem::file("tollgate::config::io", &name, format!("cannot read: {e}")))?;
+    let text: Arc<str> = Arc::from(text);
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        let range = e.span().unwrap_or(0..0);
+        Problem::at(
+            "tollgate::config::invalid",
+            &name,
+            &text,
+            range,
+            "here",
+            e.message().to_string(),
+        )
+        .with_help("the keys tollgate.toml accepts are listed in docs/configuration.md")
+    })?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(Config {
+        path: Some(path),
+        base,
+        text,
+        file,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_location() {
+        let err =
+            toml::from_str::<ConfigFile>("engine = \"rego\"\nskip_rule = [\"x\"]\n").unwrap_err();
+        assert!(err.message().contains("unknown field `skip_rule`"), "{err}");
+        assert_eq!(err.span(), Some(16..25));
+    }
+
+    #[test]
+    fn suppress_tables_parse() {
+        let c: ConfigFile = toml::from_str(
+            "[[suppress]]\nrule = \"sg-ssh-world\"\nreason = \"bastion\"\nresource = \"Bastion\"\nexpires = 2027-01-31\n",
+        )
+        .unwrap();
+        assert_eq!(c.suppress.len(), 1);
+        assert_eq!(c.suppress[0].get_ref().rule.get_ref(), "sg-ssh-world");
+    }
+}
