@@ -166,6 +166,12 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "PORTS")]
     pub admin_ports: Vec<u16>,
 
+    /// A file named on the command line that is neither a template nor a plan is skipped
+    /// (like one found in a directory) instead of an error. For hooks that pass every staged
+    /// YAML or JSON file, such as pre-commit.
+    #[arg(long)]
+    pub skip_other_files: bool,
+
     /// Terraform plans: check only resources being created, updated or replaced (not no-op
     /// or delete).
     #[arg(long)]
@@ -249,6 +255,8 @@ pub enum ListFormat {
     Table,
     /// A JSON array of rule objects.
     Json,
+    /// A Markdown table linking to the rule reference (as in README.md).
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -258,10 +266,22 @@ pub struct RulesArgs {
     pub format: ListFormat,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// Plain text for the terminal.
+    Text,
+    /// The Markdown page of the rule reference (`docs/rules/RULE.md`).
+    Markdown,
+}
+
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The rule id, as `tollgate rules` lists it.
     pub rule: String,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod output;
 mod params;
 mod problem;
 mod report;
+mod rule_docs;
 mod suppress;
 
 use clap::{CommandFactory, Parser};

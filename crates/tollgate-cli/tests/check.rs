@@ -157,6 +157,12 @@ fn a_named_file_that_is_not_a_template_is_an_error() {
     let f = dir.join("config.yaml").display().to_string();
     let (code, stdout, _) = tollgate(&["check", &f, "--format", "json"]);
     assert_eq!(code, 2, "{stdout}");
+    // As pre-commit passes it: skipped, and the template beside it is still checked.
+    let (code, stdout, _) = tollgate(&["check", &f, FAIL, "--skip-other-files", "-f", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["summary"]["files_scanned"], 1);
 }
 
 fn tempdir() -> PathBuf {

@@ -33,6 +33,7 @@ struct Settings {
     suppressions: ConfigSuppressions,
     baseline: HashSet<String>,
     warnings: Vec<String>,
+    skip_other_files: bool,
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
@@ -265,6 +266,7 @@ fn settings(
         suppressions,
         baseline,
         warnings,
+        skip_other_files: args.skip_other_files,
         config,
     })
 }
@@ -304,7 +306,7 @@ fn check_one(c: &Candidate, s: &Settings, engine: &dyn Engine) -> FileReport {
     };
     let loaded = match load(&name, &bytes, &s.load) {
         Err(e) => return FileReport::error(e),
-        Ok(Outcome::Skipped(reason)) if c.explicit => {
+        Ok(Outcome::Skipped(reason)) if c.explicit && !s.skip_other_files => {
             return FileReport::error(LoadError::file(
                 tollgate_template::ErrorKind::NotADocument,
                 &name,

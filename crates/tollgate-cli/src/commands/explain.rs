@@ -1,6 +1,6 @@
 //! `tollgate explain RULE`: what a rule flags, why, how to fix it, and examples.
 
-use crate::cli::ExplainArgs;
+use crate::cli::{ExplainArgs, ExplainFormat};
 use crate::problem::Problem;
 use crate::report::severity_name;
 use miette::{miette, Result};
@@ -17,6 +17,11 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
         )
         .with_help(format!("known rules: {}", ids.join(", ")))]));
     };
+    if args.format == ExplainFormat::Markdown {
+        let page = crate::rule_docs::page(m, crate::examples::for_rule(&m.id));
+        crate::output::stdout(&page)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = format!(
         "{} — {}\n\nSeverity: {}\nCompliance: {}\n\n{}\n\nWhy it matters\n\n{}\n\nFix it (CloudFormation)\n\n{}\n\nFix it (Terraform)\n\n{}\n",
         m.id,

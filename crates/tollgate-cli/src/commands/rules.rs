@@ -22,6 +22,7 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
                 .collect();
             serde_json::to_string_pretty(&rules).into_diagnostic()? + "\n"
         }
+        ListFormat::Markdown => crate::rule_docs::table(&meta, "docs/rules/"),
         ListFormat::Table => {
             let id_w = meta.iter().map(|m| m.id.len()).max().unwrap_or(2).max(2);
             let mut out = format!(
