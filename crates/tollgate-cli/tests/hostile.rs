@@ -1,0 +1,111 @@
+//! What the file system can throw at a run: a symlink loop, an unreadable file, a missing
+//! path, a file over the size limit. Each is reported with the path, exit 2, and the other
+//! files are still checked.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+mod common;
+use common::{root, run};
+
+const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-basic.yaml";
+
+/// A temporary directory holding one violating template.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(FAIL), dir.path().join("web.yaml")).unwrap();
+    dir
+}
+
+fn error_messages(v: &serde_json::Value) -> Vec<String> {
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_symlink_loop_is_reported_and_the_walk_goes_on() {
+    let dir = project();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let out = run(&["check", &dir.path().display().to_string(), "-f", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let v = out.json();
+    assert_eq!(v["summary"]["files_scanned"], 1, "web.yaml is checked once");
+    assert_eq!(v["summary"]["findings"], 2);
+    let errors = error_messages(&v);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("loop"), "{errors:?}");
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_the_others_checked() {
+    // /proc/self/mem exists, is a regular file, and fails to read at offset 0 even for root.
+    let out = run(&["check", "/proc/self/mem", FAIL, "-f", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let v = out.json();
+    assert_eq!(v["summary"]["findings"], 2);
+    assert_eq!(v["errors"][0]["file"], "/proc/self/mem");
+    assert_eq!(v["errors"][0]["code"], "tollgate::load::io");
+    assert!(error_messages(&v)[0].starts_with("cannot read"), "{v}");
+}
+
+#[test]
+fn a_missing_path_is_reported_and_the_others_checked() {
+    let out = run(&["check", "no/such/dir", FAIL, "-f", "json"]);
+    assert_eq!(out.code, 2);
+    let v = out.json();
+    assert_eq!(v["summary"]["findings"], 2);
+    assert_eq!(
+        error_messages(&v),
+        vec!["no/such/dir: no such file or directory"]
+    );
+}
+
+#[test]
+fn a_file_over_the_size_limit_names_the_flag_that_raises_it() {
+    let dir = project();
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, format!("{{\"x\": \"{}\"}}", "a".repeat(2000))).unwrap();
+    let out = run(&[
+        "check",
+        &dir.path().display().to_string(),
+        "--max-file-size",
+        "1000",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(out.code, 2);
+    let v = out.json();
+    assert_eq!(v["summary"]["findings"], 2, "web.yaml is under the limit");
+    assert_eq!(v["errors"][0]["code"], "tollgate::load::too-large");
+    assert!(
+        error_messages(&v)[0].contains("--max-file-size"),
+        "{:?}",
+        error_messages(&v)
+    );
+}
+
+#[test]
+fn scanned_files_are_never_written() {
+    let dir = project();
+    let file = dir.path().join("web.yaml");
+    let before = std::fs::read(&file).unwrap();
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let d = dir.path().display().to_string();
+    let baseline = dir.path().join("b.json").display().to_string();
+    run(&["check", &d, "--write-baseline", &baseline]);
+    run(&[
+        "check",
+        &d,
+        "-f",
+        "sarif",
+        "-o",
+        &dir.path().join("r.sarif").display().to_string(),
+    ]);
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        modified
+    );
+}
