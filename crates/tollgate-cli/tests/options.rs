@@ -490,3 +490,16 @@ fn a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
+
+#[test]
+fn output_order_is_the_same_on_every_run() {
+    // Files are checked in parallel and rules in parallel chunks; the report must not show it.
+    let first = run(&["check", "testdata/rules", "-f", "json"]);
+    assert!(first.json()["summary"]["findings"].as_u64().unwrap() > 100);
+    for _ in 0..2 {
+        assert_eq!(
+            run(&["check", "testdata/rules", "-f", "json"]).stdout,
+            first.stdout
+        );
+    }
+}

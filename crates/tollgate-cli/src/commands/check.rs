@@ -321,7 +321,12 @@ fn check_one(c: &Candidate, s: &Settings, engine: &dyn Engine) -> FileReport {
         }
         Ok(Outcome::Loaded(loaded)) => loaded,
     };
-    let (findings, eval_errors) = check(engine, &loaded, &s.rule_options);
+    let (mut findings, eval_errors) = check(engine, &loaded, &s.rule_options);
+    // Reports read top to bottom, and stay identical from run to run whatever order the
+    // engine's parallel chunks finished in.
+    findings.sort_by(|a, b| {
+        (a.span.start, &a.rule, &a.pointer).cmp(&(b.span.start, &b.rule, &b.pointer))
+    });
     let (skips, problems) = suppress::metadata_skips(&loaded, &s.known);
     let relative = relative_to(&s.config.base, &c.path);
     let findings = findings
