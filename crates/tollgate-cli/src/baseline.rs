@@ -79,6 +79,9 @@ pub fn read(path: &Path) -> Result<HashSet<String>, Problem> {
             "here",
             format!("not a tollgate baseline: {e}"),
         )
+        .with_help(
+            "a baseline is {\"version\": 1, \"findings\": [...]}, written by --write-baseline FILE",
+        )
     })?;
     if file.version != 1 {
         return Err(Problem::file(

@@ -107,7 +107,12 @@ pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config, Problem> 
             file: ConfigFile::default(),
         });
     };
-    let name = path.display().to_string();
+    // Shown relative to the current directory when it lies below it, as paths are elsewhere.
+    let name = path
+        .strip_prefix(&cwd)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Problem::file("tollgate::config::io", &name, format!("cannot read: {e}")))?;
     let text: Arc<str> = Arc::from(text);
