@@ -100,34 +100,23 @@ segment(p) := replace(replace(p, "~", "~0"), "/", "~1") if is_string(p)
 # CIDRs
 # ---------------------------------------------------------------------------------------------
 
+# The world CIDR tests are Rust helpers registered in every engine (see
+# docs/writing-rego-policies.md): `tollgate.world_cidr_family(v)` is "ipv4" or "ipv6" for a
+# string holding a valid CIDR with prefix length 0 (whitespace ignored), else undefined, and
+# `tollgate.has_world_cidr(obj, keys)` says whether some `obj[key]` is one or is an array
+# holding one.
+
 # A valid IPv4 CIDR with prefix length 0 (`0.0.0.0/0`, also `10.0.0.0/0`).
-is_world_ipv4(v) if {
-	s := cidr_text(v)
-	not contains(s, ":")
-	prefix_zero(s)
-}
+is_world_ipv4(v) if tollgate.world_cidr_family(v) == "ipv4"
 
 # A valid IPv6 CIDR with prefix length 0 (`::/0`, `0::/0`, `0:0:0:0:0:0:0:0/0`).
-is_world_ipv6(v) if {
-	s := cidr_text(v)
-	contains(s, ":")
-	prefix_zero(s)
-}
+is_world_ipv6(v) if tollgate.world_cidr_family(v) == "ipv6"
 
 # Either of the above.
-is_world(v) if is_world_ipv4(v)
-
-is_world(v) if is_world_ipv6(v)
+is_world(v) if tollgate.world_cidr_family(v)
 
 # The CIDR as it is shown in messages: trimmed.
 cidr_text(v) := trim_space(v) if is_string(v)
-
-prefix_zero(s) if {
-	net.cidr_is_valid(s)
-	parts := split(s, "/")
-	count(parts) == 2
-	to_number(parts[1]) == 0
-}
 
 # ---------------------------------------------------------------------------------------------
 # Protocols and ports
@@ -152,32 +141,18 @@ protocol_text(p) := lower(trim_space(p)) if {
 	p == floor(p)
 }
 
-# A port bound of `obj[key]`: a number, "any" when it is missing or null, "unknown" when it is
-# an intrinsic, marked in `unknown` (the matching `after_unknown` object, `{}` for
-# CloudFormation), or not a number.
-port_bound(obj, key, unknown) := "unknown" if {
-	object.get(unknown, key, false) == true
-} else := "unknown" if {
-	is_intrinsic(obj)
-} else := bound_value(object.get(obj, key, null))
+# A port bound of `obj[key]`: a number, "any" when it is missing or null, "unknown" when `obj`
+# is an intrinsic, when `key` is marked in `unknown` (the matching `after_unknown` object, `{}`
+# for CloudFormation), or when the value is not a number (nor a string holding one).
+# A Rust helper: `tollgate.port_bound(obj, key, unknown)`.
+port_bound(obj, key, unknown) := tollgate.port_bound(obj, key, unknown)
 
-# A port bound's value: "any" for null, the number (also from a string), else "unknown".
-bound_value(v) := "any" if {
-	v == null
-} else := v if {
-	is_number(v)
-} else := n if {
-	is_string(v)
-	n := to_number(trim_space(v))
-} else := "unknown"
+# The protocol class ("all", "tcp", "udp", "other") of a protocol value, "unknown" when it is
+# neither a string nor a whole number (`tollgate.protocol_class(p, table)`: the table entry for
+# protocol_text(p), "other" when there is none).
+cfn_protocol_class(p) := tollgate.protocol_class(p, cfn_protocols)
 
-cfn_protocol_class(p) := c if {
-	c := object.get(cfn_protocols, protocol_text(p), "other")
-} else := "unknown"
-
-tf_protocol_class(p) := c if {
-	c := object.get(tf_protocols, protocol_text(p), "other")
-} else := "unknown"
+tf_protocol_class(p) := tollgate.protocol_class(p, tf_protocols)
 
 # Whether a protocol class with bounds lo..hi (from port_bound) covers port p.
 covers(proto, _, _, _) if proto == "all"
@@ -202,27 +177,9 @@ covers(proto, lo, hi, p) if {
 	p <= hi
 }
 
-# The ports among `ports` that the entry opens (what `covers` says, port by port).
-open_ports(proto, lo, hi, ports) := {p | some p in ports} if {
-	covers_every_port(proto, lo, hi)
-} else := {p | some p in ports; lo <= p; p <= hi} if {
-	proto in {"tcp", "udp"}
-	is_number(lo)
-	is_number(hi)
-} else := set()
-
-# Whether `covers` holds for every port, whatever it is.
-covers_every_port(proto, lo, hi) := true if {
-	proto == "all"
-} else := true if {
-	proto in {"tcp", "udp"}
-	"any" in {lo, hi}
-	not "unknown" in {lo, hi}
-} else := true if {
-	proto in {"tcp", "udp"}
-	lo == -1
-	hi == -1
-}
+# The ports among `ports` (a set or an array) that the entry opens (what `covers` says, port by
+# port). A Rust helper: `tollgate.open_ports(proto, lo, hi, ports)`.
+open_ports(proto, lo, hi, ports) := tollgate.open_ports(proto, lo, hi, ports)
 
 # "port 22", "ports 22 and 3389", "ports 22, 3389 and 5900".
 describe_ports(ports) := sprintf("port %v", [only]) if {
@@ -417,6 +374,132 @@ tf_entry(address, b, unknown, path, proto_key, v4_key, v6_key) := {
 	"v6": cidr_list(b, v6_key, path),
 }
 
+# ---------------------------------------------------------------------------------------------
+# Ingress entries the built-in rules check: world-open candidates
+# ---------------------------------------------------------------------------------------------
+#
+# The entries of the sets above (the same objects) that have a world CIDR of either family and
+# open one of `candidate_ports` over all/tcp/udp: every entry the built-in world-ingress rules
+# can report, found with cheap rejections first (the world test, then the ports) and only then
+# normalised. The built-in rules refer to them and to `admin_ports` as
+# `data.tollgate.lib.<name>`: a reference through the `lib` import evaluates every rule of this
+# package, the full sets above included, once per document or chunk.
+
+# The ports any built-in ingress rule checks: the admin ports, and 22 for sg-ssh-world.
+candidate_ports := admin_ports | {22}
+
+# The entry for a candidate: defined when it opens a candidate port over all/tcp/udp.
+world_candidate(resource, obj, path, proto, lo, hi, v4_key, v6_key) := {
+	"resource": resource,
+	"proto": proto,
+	"lo": lo,
+	"hi": hi,
+	"v4": cidr_list(obj, v4_key, path),
+	"v6": cidr_list(obj, v6_key, path),
+} if {
+	proto in {"all", "tcp", "udp"}
+	count(tollgate.open_ports(proto, lo, hi, candidate_ports)) > 0
+}
+
+cfn_sg_world_ingress contains entry if {
+	some name, res in items(input.Resources)
+	res.Type == "AWS::EC2::SecurityGroup"
+	rules := cfn_props(res).SecurityGroupIngress
+	is_array(rules)
+	some i, e in rules
+	is_object(e)
+	tollgate.has_world_cidr(e, ["CidrIp", "CidrIpv6"])
+	not is_intrinsic(e)
+	proto := tollgate.protocol_class(object.get(e, "IpProtocol", null), cfn_protocols)
+	lo := tollgate.port_bound(e, "FromPort", {})
+	hi := tollgate.port_bound(e, "ToPort", {})
+	entry := world_candidate(name, e, ["Resources", name, "Properties", "SecurityGroupIngress", i], proto, lo, hi, "CidrIp", "CidrIpv6")
+}
+
+cfn_sg_world_ingress contains entry if {
+	some name, res in items(input.Resources)
+	res.Type == "AWS::EC2::SecurityGroupIngress"
+	e := cfn_props(res)
+	tollgate.has_world_cidr(e, ["CidrIp", "CidrIpv6"])
+	proto := tollgate.protocol_class(object.get(e, "IpProtocol", null), cfn_protocols)
+	lo := tollgate.port_bound(e, "FromPort", {})
+	hi := tollgate.port_bound(e, "ToPort", {})
+	entry := world_candidate(name, e, ["Resources", name, "Properties"], proto, lo, hi, "CidrIp", "CidrIpv6")
+}
+
+cfn_nacl_world_ingress contains entry if {
+	some name, res in items(input.Resources)
+	res.Type == "AWS::EC2::NetworkAclEntry"
+	e := cfn_props(res)
+	tollgate.has_world_cidr(e, ["CidrBlock", "Ipv6CidrBlock"])
+	not is_intrinsic(object.get(e, "Egress", null))
+	cfn_inbound(object.get(e, "Egress", null))
+	lower(trim_space(e.RuleAction)) == "allow"
+	range := range_object(object.get(e, "PortRange", {}))
+	proto := tollgate.protocol_class(object.get(e, "Protocol", null), cfn_protocols)
+	lo := tollgate.port_bound(range, "From", {})
+	hi := tollgate.port_bound(range, "To", {})
+	entry := world_candidate(name, e, ["Resources", name, "Properties"], proto, lo, hi, "CidrBlock", "Ipv6CidrBlock")
+}
+
+tf_sg_world_ingress contains entry if {
+	some i, r in items(input.resources)
+	r.type in {"aws_security_group", "aws_default_security_group"}
+	is_managed(r)
+	some j, b in items(r.after.ingress)
+	is_object(b)
+	tollgate.has_world_cidr(b, ["cidr_blocks", "ipv6_cidr_blocks"])
+	entry := tf_world_entry(r, b, ["ingress", j], ["resources", i, "after", "ingress", j], "protocol", "cidr_blocks", "ipv6_cidr_blocks")
+}
+
+tf_sg_world_ingress contains entry if {
+	some i, r in items(input.resources)
+	r.type == "aws_security_group_rule"
+	is_managed(r)
+	lower(r.after.type) == "ingress"
+	tollgate.has_world_cidr(r.after, ["cidr_blocks", "ipv6_cidr_blocks"])
+	entry := tf_world_entry(r, r.after, [], ["resources", i, "after"], "protocol", "cidr_blocks", "ipv6_cidr_blocks")
+}
+
+tf_sg_world_ingress contains entry if {
+	some i, r in items(input.resources)
+	r.type == "aws_vpc_security_group_ingress_rule"
+	is_managed(r)
+	tollgate.has_world_cidr(r.after, ["cidr_ipv4", "cidr_ipv6"])
+	entry := tf_world_entry(r, r.after, [], ["resources", i, "after"], "ip_protocol", "cidr_ipv4", "cidr_ipv6")
+}
+
+tf_nacl_world_ingress contains entry if {
+	some i, r in items(input.resources)
+	r.type == "aws_network_acl_rule"
+	is_managed(r)
+	tollgate.has_world_cidr(r.after, ["cidr_block", "ipv6_cidr_block"])
+	not tf_is_unknown(r, ["egress"])
+	cfn_inbound(object.get(r.after, "egress", null))
+	lower(trim_space(r.after.rule_action)) == "allow"
+	entry := tf_world_entry(r, r.after, [], ["resources", i, "after"], "protocol", "cidr_block", "ipv6_cidr_block")
+}
+
+tf_nacl_world_ingress contains entry if {
+	some i, r in items(input.resources)
+	r.type in {"aws_network_acl", "aws_default_network_acl"}
+	is_managed(r)
+	some j, b in items(r.after.ingress)
+	is_object(b)
+	tollgate.has_world_cidr(b, ["cidr_block", "ipv6_cidr_block"])
+	lower(trim_space(b.action)) == "allow"
+	entry := tf_world_entry(r, b, ["ingress", j], ["resources", i, "after", "ingress", j], "protocol", "cidr_block", "ipv6_cidr_block")
+}
+
+# tf_entry for a candidate: `unknown_path` locates b's `after_unknown` object.
+tf_world_entry(r, b, unknown_path, path, proto_key, v4_key, v6_key) := entry if {
+	unknown := tf_unknown_at(r, unknown_path)
+	proto := tollgate.protocol_class(object.get(b, proto_key, null), tf_protocols)
+	lo := tollgate.port_bound(b, "from_port", unknown)
+	hi := tollgate.port_bound(b, "to_port", unknown)
+	entry := world_candidate(r.address, b, path, proto, lo, hi, v4_key, v6_key)
+}
+
 # The CIDRs at `obj[key]` (a list or a single value) with their paths.
 cidr_list(obj, key, path) := [{"value": v, "path": array.concat(path, [key, k])} |
 	some k, v in obj[key]
@@ -433,17 +516,7 @@ first_world(cidrs, family) := worlds[0] if {
 }
 
 # is_world_ipv4, is_world_ipv6 or is_world, by name, in one body.
-world_in(v, family) if {
-	is_string(v)
-	s := trim_space(v)
-	parts := split(s, "/")
-	count(parts) == 2
-	to_number(parts[1]) == 0
-	net.cidr_is_valid(s)
-	family in {"any", cidr_family[contains(s, ":")]}
-}
-
-cidr_family := {false: "ipv4", true: "ipv6"}
+world_in(v, family) if family in {"any", tollgate.world_cidr_family(v)}
 
 # The finding for an ingress entry that opens any of `ports` over one of `protocols` to a world
 # CIDR of `family`: one per entry, at its first world CIDR. Undefined when there is none.
@@ -453,7 +526,7 @@ world_ingress_finding(entry, family, ports, protocols, what) := {
 	"resource": entry.resource,
 } if {
 	entry.proto in protocols
-	open := open_ports(entry.proto, entry.lo, entry.hi, ports)
+	open := tollgate.open_ports(entry.proto, entry.lo, entry.hi, ports)
 	count(open) > 0
 	cidr := first_world(array.concat(entry.v4, entry.v6), family)
 }

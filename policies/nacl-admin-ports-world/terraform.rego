@@ -11,6 +11,6 @@ metadata := {"id": "nacl-admin-ports-world"}
 # aws_network_acl_rule (inbound, allow) and the ingress blocks of aws_network_acl and
 # aws_default_network_acl that open an admin port to a world CIDR over all/tcp/udp.
 deny contains finding if {
-	some entry in lib.tf_nacl_ingress
-	finding := lib.world_ingress_finding(entry, "any", lib.admin_ports, {"all", "tcp", "udp"}, "Network ACL entry")
+	some entry in data.tollgate.lib.tf_nacl_world_ingress
+	finding := lib.world_ingress_finding(entry, "any", data.tollgate.lib.admin_ports, {"all", "tcp", "udp"}, "Network ACL entry")
 }

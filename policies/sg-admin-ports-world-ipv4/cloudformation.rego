@@ -11,6 +11,6 @@ metadata := {"id": "sg-admin-ports-world-ipv4"}
 # Security-group ingress that opens an admin port (22 and 3389 unless configured) to a world
 # IPv4 CIDR over all/tcp/udp. One finding per entry, at its first world CIDR.
 deny contains finding if {
-	some entry in lib.cfn_sg_ingress
-	finding := lib.world_ingress_finding(entry, "ipv4", lib.admin_ports, {"all", "tcp", "udp"}, "Security group ingress")
+	some entry in data.tollgate.lib.cfn_sg_world_ingress
+	finding := lib.world_ingress_finding(entry, "ipv4", data.tollgate.lib.admin_ports, {"all", "tcp", "udp"}, "Security group ingress")
 }

@@ -11,6 +11,6 @@ metadata := {"id": "sg-ssh-world"}
 # Security-group ingress that opens port 22 to a world CIDR (IPv4 or IPv6) over all/tcp.
 # Port 22 only: this control does not follow the admin_ports option.
 deny contains finding if {
-	some entry in lib.tf_sg_ingress
+	some entry in data.tollgate.lib.tf_sg_world_ingress
 	finding := lib.world_ingress_finding(entry, "any", {22}, {"all", "tcp"}, "Security group ingress")
 }

@@ -39,6 +39,7 @@ use crate::finding::{RawFinding, RelatedPointer, Severity};
 use crate::pack::{BUILTIN, REGO_LIB, REGO_LIB_PATH};
 
 mod docs;
+mod extensions;
 
 use docs::{remap_resource_index, split, Doc};
 
@@ -681,6 +682,11 @@ fn new_regorus() -> regorus::Engine {
     // OPA semantics: a builtin given bad arguments is undefined, not an error.
     engine.set_strict_builtin_errors(false);
     engine.set_execution_timer_config(timer(DEFAULT_TIME_LIMIT));
+    // The `tollgate.*` helpers in Rust. A fresh engine has no extension, so registering cannot
+    // clash; a failure would surface as "could not find function" when a policy calls one.
+    if extensions::register(&mut engine).is_err() {
+        debug_assert!(false, "registering the tollgate.* helpers failed");
+    }
     engine
 }
 
