@@ -1,5 +1,6 @@
 # default-sg-allows-traffic — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=*
 package tollgate.rules.cloudformation.default_sg_allows_traffic
 
 import rego.v1

@@ -1,5 +1,6 @@
 # ebs-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::EC2::Volume,AWS::EC2::Instance,AWS::EC2::LaunchTemplate
 package tollgate.rules.cloudformation.ebs_unencrypted
 
 import rego.v1

@@ -1,5 +1,6 @@
 # ebs-unencrypted — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_ebs_volume,aws_instance,aws_launch_template
 package tollgate.rules.terraform.ebs_unencrypted
 
 import rego.v1

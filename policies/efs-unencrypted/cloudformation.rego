@@ -1,5 +1,6 @@
 # efs-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::EFS::FileSystem
 package tollgate.rules.cloudformation.efs_unencrypted
 
 import rego.v1

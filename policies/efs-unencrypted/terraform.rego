@@ -1,5 +1,6 @@
 # efs-unencrypted — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_efs_file_system
 package tollgate.rules.terraform.efs_unencrypted
 
 import rego.v1

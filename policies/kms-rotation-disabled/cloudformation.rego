@@ -1,5 +1,6 @@
 # kms-rotation-disabled — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::KMS::Key
 package tollgate.rules.cloudformation.kms_rotation_disabled
 
 import rego.v1

@@ -1,5 +1,6 @@
 # kms-rotation-disabled — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_kms_key
 package tollgate.rules.terraform.kms_rotation_disabled
 
 import rego.v1

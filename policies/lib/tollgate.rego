@@ -407,9 +407,9 @@ cfn_sg_world_ingress contains entry if {
 	rules := cfn_props(res).SecurityGroupIngress
 	is_array(rules)
 	some i, e in rules
-	is_object(e)
+
+	# Only objects with a CidrIp or CidrIpv6 key pass (so no intrinsic does).
 	tollgate.has_world_cidr(e, ["CidrIp", "CidrIpv6"])
-	not is_intrinsic(e)
 	proto := tollgate.protocol_class(object.get(e, "IpProtocol", null), cfn_protocols)
 	lo := tollgate.port_bound(e, "FromPort", {})
 	hi := tollgate.port_bound(e, "ToPort", {})
@@ -447,7 +447,8 @@ tf_sg_world_ingress contains entry if {
 	r.type in {"aws_security_group", "aws_default_security_group"}
 	is_managed(r)
 	some j, b in items(r.after.ingress)
-	is_object(b)
+
+	# Only objects pass.
 	tollgate.has_world_cidr(b, ["cidr_blocks", "ipv6_cidr_blocks"])
 	entry := tf_world_entry(r, b, ["ingress", j], ["resources", i, "after", "ingress", j], "protocol", "cidr_blocks", "ipv6_cidr_blocks")
 }
@@ -485,7 +486,8 @@ tf_nacl_world_ingress contains entry if {
 	r.type in {"aws_network_acl", "aws_default_network_acl"}
 	is_managed(r)
 	some j, b in items(r.after.ingress)
-	is_object(b)
+
+	# Only objects pass.
 	tollgate.has_world_cidr(b, ["cidr_block", "ipv6_cidr_block"])
 	lower(trim_space(b.action)) == "allow"
 	entry := tf_world_entry(r, b, ["ingress", j], ["resources", i, "after", "ingress", j], "protocol", "cidr_block", "ipv6_cidr_block")

@@ -1,5 +1,6 @@
 # nacl-admin-ports-world — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::EC2::NetworkAclEntry
 package tollgate.rules.cloudformation.nacl_admin_ports_world
 
 import rego.v1

@@ -1,5 +1,6 @@
 # nacl-admin-ports-world — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_network_acl_rule,aws_network_acl,aws_default_network_acl
 package tollgate.rules.terraform.nacl_admin_ports_world
 
 import rego.v1

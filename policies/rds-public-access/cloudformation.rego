@@ -1,5 +1,6 @@
 # rds-public-access — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::RDS::DBInstance
 package tollgate.rules.cloudformation.rds_public_access
 
 import rego.v1

@@ -1,5 +1,6 @@
 # rds-public-access — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_db_instance,aws_rds_cluster_instance
 package tollgate.rules.terraform.rds_public_access
 
 import rego.v1

@@ -1,5 +1,6 @@
 # rds-storage-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::RDS::DBInstance,AWS::RDS::DBCluster
 package tollgate.rules.cloudformation.rds_storage_unencrypted
 
 import rego.v1

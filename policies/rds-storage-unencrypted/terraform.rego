@@ -1,5 +1,6 @@
 # rds-storage-unencrypted — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_db_instance,aws_rds_cluster
 package tollgate.rules.terraform.rds_storage_unencrypted
 
 import rego.v1

@@ -1,5 +1,6 @@
 # s3-bucket-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::S3::Bucket
 package tollgate.rules.cloudformation.s3_bucket_unencrypted
 
 import rego.v1

@@ -1,5 +1,6 @@
 # sg-admin-ports-world-ipv4 — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_security_group,aws_default_security_group,aws_security_group_rule,aws_vpc_security_group_ingress_rule
 package tollgate.rules.terraform.sg_admin_ports_world_ipv4
 
 import rego.v1

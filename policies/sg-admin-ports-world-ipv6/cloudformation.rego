@@ -1,5 +1,6 @@
 # sg-admin-ports-world-ipv6 — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::EC2::SecurityGroup,AWS::EC2::SecurityGroupIngress
 package tollgate.rules.cloudformation.sg_admin_ports_world_ipv6
 
 import rego.v1

@@ -1,5 +1,6 @@
 # sg-ssh-world — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=AWS::EC2::SecurityGroup,AWS::EC2::SecurityGroupIngress
 package tollgate.rules.cloudformation.sg_ssh_world
 
 import rego.v1

@@ -1,5 +1,6 @@
 # sg-ssh-world — terraform. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
+# tollgate: types=aws_security_group,aws_default_security_group,aws_security_group_rule,aws_vpc_security_group_ingress_rule
 package tollgate.rules.terraform.sg_ssh_world
 
 import rego.v1

@@ -218,6 +218,21 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub max_resources: Option<usize>,
 
+    /// Longest string value accepted, in bytes [default: 16777216 (16 MiB)].
+    #[arg(long, value_name = "BYTES")]
+    pub max_string_length: Option<usize>,
+
+    /// Most nodes that YAML aliases may expand to in one file (and N × 168 bytes of text)
+    /// [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub max_alias_nodes: Option<usize>,
+
+    /// How long the Rego rules may run on one document (or one chunk of a large one) before
+    /// they are stopped and reported as an error; Guard rules have no loops and no limit
+    /// [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub policy_timeout: Option<u64>,
+
     /// Also print warnings (e.g. the bound on undecided conditions was reached) and why files
     /// found in directories were skipped.
     #[arg(long, short)]

@@ -17,11 +17,14 @@ fn run_with(files: &[(&str, &str)], args: &[&str]) -> (common::Out, tempfile::Te
     (common::run_in(dir.path(), args), dir)
 }
 
+/// (code, files to write, arguments, text that must appear)
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+
 /// Every catalogued code, with an input that produces it and where it must appear.
 #[test]
 fn every_cli_error_code_has_a_working_example() {
     let skip_not_list = "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Metadata:\n      tollgate:\n        skip: sg-ssh-world\n    Properties:\n      GroupDescription: x\n";
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "tollgate::config::io",
             vec![],

@@ -109,3 +109,93 @@ fn scanned_files_are_never_written() {
         modified
     );
 }
+
+#[test]
+fn every_limit_can_be_raised_from_the_command_line() {
+    let dir = project();
+    let d = dir.path();
+    std::fs::write(
+        d.join("long.yaml"),
+        format!(
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {}\n",
+            "a".repeat(3000)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("alias.yaml"),
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties: &p\n      Tags: [{Key: a, Value: b}]\n  C:\n    Type: AWS::S3::Bucket\n    Properties: *p\n",
+    )
+    .unwrap();
+    let path = d.display().to_string();
+    // Lowered, each limit is an error that names the flag raising it.
+    let out = run(&[
+        "check",
+        &path,
+        "-f",
+        "json",
+        "--max-string-length",
+        "1000",
+        "--max-alias-nodes",
+        "2",
+    ]);
+    assert_eq!(out.code, 2);
+    let v = out.json();
+    let mut codes: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "tollgate::load::alias-limit",
+            "tollgate::load::string-too-long"
+        ]
+    );
+    let human = run(&[
+        "check",
+        &path,
+        "--max-string-length",
+        "1000",
+        "--max-alias-nodes",
+        "2",
+    ]);
+    assert!(
+        human.stdout.contains("--max-string-length BYTES"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("--max-alias-nodes N"),
+        "{}",
+        human.stdout
+    );
+    // At their defaults, the same files load.
+    let out = run(&["check", &path, "-f", "json"]);
+    assert_eq!(out.json()["errors"].as_array().unwrap().len(), 0);
+
+    // A runaway user rule is stopped at --policy-timeout; the built-in rules still report.
+    let out = run(&[
+        "check",
+        FAIL,
+        "--policy-dir",
+        "testdata/user-policies/broken/rego-runaway",
+        "--policy-timeout",
+        "1",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout.contains("exceeded its time (1 s) limit"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("--policy-timeout SECONDS"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("sg-ssh-world"), "{}", out.stdout);
+}

@@ -1,15 +1,24 @@
-//! Load + index throughput: `cargo run --release -p tollgate-template --example load_bench -- PATH...`
+//! Load + index throughput: `cargo run --release -p tollgate-template --example load_bench -- [--rounds N] PATH...`
 //!
 //! Loads every .yaml/.yml/.json/.template file under the given paths (parse, span index,
 //! detection, resolution or plan model) a few times and prints MB/s and peak memory. The
-//! scripts in `bench/` call it; it is a benchmark, not a test.
+//! scripts in `bench/` call it with `--rounds 1` as the parse-only floor of `tollgate check`
+//! (one load of each file, so the process can be timed like the other tools); it is a
+//! benchmark, not a test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark tool
 
 use std::time::Instant;
 use tollgate_template::{load, LoadOptions};
 
 fn main() {
-    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let mut paths: Vec<String> = std::env::args().skip(1).collect();
+    // `--rounds N` first: how many times to load everything (default: 5, 1 above 20 MB).
+    let mut rounds_arg = None;
+    if paths.first().map(String::as_str) == Some("--rounds") {
+        let n = paths.get(1).and_then(|n| n.parse::<u32>().ok());
+        rounds_arg = Some(n.expect("--rounds takes a number"));
+        paths = paths.split_off(2);
+    }
     let mut files = Vec::new();
     for p in &paths {
         for e in walkdir::WalkDir::new(p).into_iter().filter_map(Result::ok) {
@@ -23,7 +32,7 @@ fn main() {
         }
     }
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    let rounds = if bytes > 20_000_000 { 1 } else { 5 };
+    let rounds = rounds_arg.unwrap_or(if bytes > 20_000_000 { 1 } else { 5 });
     let options = LoadOptions::default();
     let mut best = f64::MAX;
     let mut errors = 0;

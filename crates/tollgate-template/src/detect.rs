@@ -12,7 +12,7 @@ pub enum Detected {
 
 pub fn detect(value: &Value) -> Detected {
     let Some(root) = value.as_object() else {
-        return Detected::Neither("the document is not a mapping".into());
+        return Detected::Neither(not_a_mapping(value));
     };
     if root.contains_key("format_version")
         && (root.contains_key("planned_values") || root.contains_key("resource_changes"))
@@ -58,4 +58,17 @@ pub fn is_sam(value: &Value) -> bool {
             .any(|t| t.as_str().is_some_and(|t| t.starts_with("AWS::Serverless"))),
         _ => false,
     }
+}
+
+/// Why a document that is not a mapping is neither a template nor a plan.
+fn not_a_mapping(value: &Value) -> String {
+    let what = match value {
+        Value::Null => return "the document is empty (null)".into(),
+        Value::Bool(_) => "a lone boolean",
+        Value::Number(_) => "a lone number",
+        Value::String(_) => "a lone string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    };
+    format!("the document is {what}, not a mapping with a Resources section")
 }

@@ -57,6 +57,24 @@ impl ErrorKind {
     }
 }
 
+/// Longest line (in bytes) shown in a code frame.
+pub const MAX_FRAME_LINE: usize = 2000;
+
+/// Length in bytes of the line that holds the start of `span`.
+fn line_len(src: &SourceFile, span: Span) -> usize {
+    let text = src.text.as_bytes();
+    let at = (span.start as usize).min(text.len());
+    let start = text[..at]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = text[at..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(text.len(), |i| at + i);
+    end - start
+}
+
 /// A file that could not be loaded or resolved.
 #[derive(Debug, Clone)]
 pub struct LoadError {
@@ -94,7 +112,9 @@ impl LoadError {
         }
     }
 
-    /// An error at a span of a loaded file.
+    /// An error at a span of a loaded file. The code frame is left out when the line is
+    /// longer than [`MAX_FRAME_LINE`] (a minified template, a plan written on one line): the
+    /// message still names the line and column.
     pub fn at(
         kind: ErrorKind,
         src: &SourceFile,
@@ -111,7 +131,8 @@ impl LoadError {
                 help: None,
                 label: Some((span, label.into())),
                 related: Vec::new(),
-                source: Some(NamedSource::new(src.name.clone(), src.text.clone())),
+                source: (line_len(src, span) <= MAX_FRAME_LINE)
+                    .then(|| NamedSource::new(src.name.clone(), src.text.clone())),
             }),
         }
     }
@@ -171,6 +192,8 @@ impl Diagnostic for LoadError {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        // Labels without source code to show them in would make `miette` fail to render.
+        self.details.source.as_ref()?;
         let primary = self
             .details
             .label

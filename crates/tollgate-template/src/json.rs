@@ -8,7 +8,7 @@ use crate::error::{ErrorKind, LoadError};
 use crate::index::{IndexBuilder, Indexed};
 use crate::source::{SourceFile, Span};
 use crate::Limits;
-use jiter::{Jiter, JiterError, Peek};
+use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 use serde_json::{Map, Number, Value};
 
 /// Plan sections that duplicate `resource_changes` and that no policy input uses.
@@ -69,17 +69,23 @@ impl JsonParser<'_> {
                 let s = self
                     .jiter
                     .known_str()
-                    .map_err(|e| syntax(src, e))?
+                    .map_err(|e| unclosed(src, e, start))?
                     .to_owned();
                 self.check_string_len(s.len(), start)?;
                 Value::String(s)
             }
             Peek::Array => {
                 let mut items = Vec::new();
-                let mut next = self.jiter.known_array().map_err(|e| syntax(src, e))?;
+                let mut next = self
+                    .jiter
+                    .known_array()
+                    .map_err(|e| unclosed(src, e, start))?;
                 while next.is_some() {
                     items.push(self.value(None, depth + 1)?);
-                    next = self.jiter.array_step().map_err(|e| syntax(src, e))?;
+                    next = self
+                        .jiter
+                        .array_step()
+                        .map_err(|e| unclosed(src, e, start))?;
                 }
                 Value::Array(items)
             }
@@ -89,7 +95,7 @@ impl JsonParser<'_> {
                 let mut next = self
                     .jiter
                     .known_object()
-                    .map_err(|e| syntax(src, e))?
+                    .map_err(|e| unclosed(src, e, start))?
                     .map(str::to_owned);
                 // A Terraform plan (terraform writes `format_version` first) repeats every
                 // resource in `planned_values` and `prior_state`; tollgate reads neither, so
@@ -97,6 +103,7 @@ impl JsonParser<'_> {
                 let is_plan = depth == 0 && next.as_deref() == Some("format_version");
                 while let Some(k) = next {
                     let key_span = Span::new(key_start, self.key_end(self.jiter.current_index()));
+                    self.check_string_len(k.len(), key_start)?;
                     let child = if is_plan && UNUSED_PLAN_SECTIONS.contains(&k.as_str()) {
                         self.skipped(key_span)?
                     } else {
@@ -110,7 +117,7 @@ impl JsonParser<'_> {
                     next = self
                         .jiter
                         .next_key()
-                        .map_err(|e| syntax(src, e))?
+                        .map_err(|e| unclosed(src, e, start))?
                         .map(str::to_owned);
                 }
                 Value::Object(map)
@@ -120,8 +127,7 @@ impl JsonParser<'_> {
                     .jiter
                     .known_number_bytes(peek)
                     .map_err(|e| syntax(src, e))?;
-                let n = parse_number(raw);
-                Value::Number(n)
+                number(raw)
             }
         };
         self.index
@@ -135,7 +141,20 @@ impl JsonParser<'_> {
         let src = self.src;
         self.jiter.peek().map_err(|e| syntax(src, e))?;
         let start = self.jiter.current_index();
-        self.jiter.next_skip().map_err(|e| syntax(src, e))?;
+        self.jiter.next_skip().map_err(|e| {
+            if e.error_type == JiterErrorType::JsonError(JsonErrorType::RecursionLimitExceeded) {
+                let at = e.index.min(src.text.len());
+                LoadError::at(
+                    ErrorKind::TooDeep,
+                    src,
+                    Span::new(at, at),
+                    "nesting deeper than the JSON parser's limit of 200 levels",
+                    "too deep",
+                )
+            } else {
+                syntax(src, e)
+            }
+        })?;
         self.index
             .leaf(Span::new(start, self.jiter.current_index()), Some(key));
         Ok(Value::Null)
@@ -148,10 +167,14 @@ impl JsonParser<'_> {
                 self.src,
                 Span::new(start, start + 1),
                 format!(
-                    "string of {len} bytes is longer than the limit of {} bytes",
+                    "string of {len} bytes is longer than the string-length limit of {} bytes",
                     self.limits.max_string_len
                 ),
                 "this string",
+            )
+            .with_help(
+                "no template or plan value is this long: check that this is the file you meant; \
+                 raise the limit with --max-string-length BYTES if the value is genuine",
             ));
         }
         Ok(())
@@ -193,8 +216,7 @@ impl JsonParser<'_> {
     }
 }
 
-/// Integers stay integers; anything else (fractions, exponents, integers beyond 64 bits)
-/// becomes the nearest float, as CloudFormation and Terraform treat them.
+/// A JSON syntax error at the position `jiter` reports.
 fn syntax(src: &SourceFile, e: JiterError) -> LoadError {
     let len = src.text.len();
     let at = e.index.min(len);
@@ -207,18 +229,65 @@ fn syntax(src: &SourceFile, e: JiterError) -> LoadError {
     )
 }
 
-fn parse_number(raw: &[u8]) -> Number {
+/// A syntax error inside the string, list or object that starts at `start`: when the file
+/// ends before it is closed, the error points at its opening quote or bracket (where the
+/// mistake usually is), not at the end of the file.
+fn unclosed(src: &SourceFile, e: JiterError, start: usize) -> LoadError {
+    let (what, help) = match &e.error_type {
+        JiterErrorType::JsonError(JsonErrorType::EofWhileParsingString) => {
+            ("string is never closed", "add the closing `\"`")
+        }
+        JiterErrorType::JsonError(JsonErrorType::EofWhileParsingList) => {
+            ("`[` is never closed", "add the missing `]`")
+        }
+        JiterErrorType::JsonError(JsonErrorType::EofWhileParsingObject) => {
+            ("`{` is never closed", "add the missing `}`")
+        }
+        JiterErrorType::JsonError(JsonErrorType::ControlCharacterWhileParsingString)
+            if matches!(src.text.as_bytes().get(e.index), Some(b'\n' | b'\r')) =>
+        {
+            let len = src.text.len();
+            let at = e.index.min(len);
+            return LoadError::at(
+                ErrorKind::JsonSyntax,
+                src,
+                Span::new(start, (start + 1).min(len)),
+                "invalid JSON: string is not closed on its line (a JSON string cannot span lines)",
+                "opened here",
+            )
+            .with_related(Span::new(at, at), "the line ends here");
+        }
+        _ => return syntax(src, e),
+    };
+    let len = src.text.len();
+    let end = Span::new(len, len);
+    LoadError::at(
+        ErrorKind::JsonSyntax,
+        src,
+        Span::new(start, (start + 1).min(len)),
+        format!("invalid JSON: {what}: the file ends first"),
+        "opened here",
+    )
+    .with_related(end, "the file ends here")
+    .with_help(help)
+}
+
+/// A number, the same way in JSON and YAML ([`crate::yaml`]): integers that fit 64 bits
+/// (signed or unsigned) stay integers; other integers, fractions and exponents become the
+/// nearest 64-bit float; a number too large even for a float (`1e400`) is kept as its text,
+/// a string. See `docs/input-documents.md`.
+pub(crate) fn number(raw: &[u8]) -> Value {
     let text = std::str::from_utf8(raw).unwrap_or("0");
     if let Ok(i) = text.parse::<i64>() {
-        return Number::from(i);
+        return Value::Number(Number::from(i));
     }
     if let Ok(u) = text.parse::<u64>() {
-        return Number::from(u);
+        return Value::Number(Number::from(u));
     }
-    text.parse::<f64>()
-        .ok()
-        .and_then(Number::from_f64)
-        .unwrap_or_else(|| Number::from(0))
+    match text.parse::<f64>().ok().and_then(Number::from_f64) {
+        Some(n) => Value::Number(n),
+        None => Value::String(text.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -264,10 +333,13 @@ mod tests {
     }
 
     #[test]
-    fn big_integers_become_floats() {
-        let idx = load("[123456789012345678901234567890, -5, 1.5]").unwrap_or_default();
+    fn big_integers_become_floats_and_overflowing_numbers_text() {
+        let idx = load("[123456789012345678901234567890, -5, 1.5, 18446744073709551615, 1e400]")
+            .unwrap_or_default();
         assert_eq!(idx.value[0].as_f64(), Some(1.2345678901234568e29));
         assert_eq!(idx.value[1].as_i64(), Some(-5));
+        assert_eq!(idx.value[3].as_u64(), Some(u64::MAX));
+        assert_eq!(idx.value[4].as_str(), Some("1e400"));
     }
 
     #[test]

@@ -40,15 +40,26 @@ impl InputKind {
     }
 }
 
-/// Bounds on the work one file may cause. Each hit is an error naming the limit.
+/// Bounds on the work one file may cause. Each hit is an error naming the limit (and the
+/// command-line flag that raises it, where there is one); `docs/errors.md` lists them.
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// Size of the file (`--max-file-size`): [`ErrorKind::TooLarge`].
     pub max_file_bytes: usize,
+    /// Nesting of lists and mappings (`--max-depth`), and of conditions naming conditions:
+    /// [`ErrorKind::TooDeep`].
     pub max_depth: usize,
+    /// Nodes created by expanding YAML aliases: [`ErrorKind::AliasLimit`].
     pub max_alias_nodes: usize,
+    /// Bytes of text created by expanding YAML aliases: [`ErrorKind::AliasLimit`].
+    pub max_alias_bytes: usize,
+    /// Length of one string (a scalar or a key), in bytes: [`ErrorKind::StringTooLong`].
     pub max_string_len: usize,
+    /// Resources of a template, resource changes of a plan (`--max-resources`):
+    /// [`ErrorKind::TooManyResources`].
     pub max_resources: usize,
-    /// Undecided conditions enumerated per template (2^n variants).
+    /// Undecided conditions enumerated per template (2^n variants); past it, the remaining
+    /// ones are assumed true and a warning says so.
     pub max_undecided_conditions: usize,
 }
 
@@ -58,6 +69,7 @@ impl Default for Limits {
             max_file_bytes: 512 * 1024 * 1024,
             max_depth: 128,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 16 * 1024 * 1024,
             max_string_len: 16 * 1024 * 1024,
             max_resources: 1_000_000,
             max_undecided_conditions: 6,
@@ -116,7 +128,9 @@ pub struct Loaded {
 #[derive(Debug)]
 pub enum Outcome {
     Loaded(Box<Loaded>),
-    /// Neither a template nor a plan; the reason is for `--verbose`.
+    /// Neither a template nor a plan (an empty file, a lone scalar, a mapping without
+    /// `Resources`…); the reason, one sentence naming what the file holds, is for `--verbose`
+    /// and for the error when the file was named explicitly.
     Skipped(String),
 }
 
@@ -128,7 +142,7 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
             ErrorKind::TooLarge,
             name,
             format!(
-                "file is {} bytes, more than the limit of {} bytes",
+                "file is {} bytes, more than the file-size limit of {} bytes",
                 bytes.len(),
                 limits.max_file_bytes
             ),
@@ -136,6 +150,9 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
         .with_help("raise the limit with --max-file-size"));
     }
     let text = decode(name, bytes)?;
+    if let Some(reason) = nothing_in(&text) {
+        return Ok(Outcome::Skipped(reason));
+    }
     let source = Arc::new(SourceFile::new(name, text));
     let document = parse(&source, limits)?;
     match detect::detect(&document.value) {
@@ -168,13 +185,20 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
 /// Parses text as JSON when it looks like JSON, as YAML otherwise.
 ///
 /// Text that starts like JSON but is not (a YAML flow mapping, `{Key: value}`) is read as
-/// YAML; if that fails too, the JSON error is the one reported.
+/// YAML; if that fails too, the error that got further into the file is reported (the JSON
+/// one on a tie).
 pub fn parse(source: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
     let first = source.text.trim_start().chars().next();
     if first == Some('{') || first == Some('[') {
         json::parse(source, limits).or_else(|json_error| {
             if json_error.kind == ErrorKind::JsonSyntax && !source.name.ends_with(".json") {
-                yaml::parse(source, limits).map_err(|_| json_error)
+                yaml::parse(source, limits).map_err(|yaml_error| {
+                    if yaml_error.position > json_error.position {
+                        yaml_error
+                    } else {
+                        json_error
+                    }
+                })
             } else {
                 Err(json_error)
             }
@@ -184,15 +208,41 @@ pub fn parse(source: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError>
     }
 }
 
+/// Why a file with no document in it is skipped: empty, white space, only comments.
+fn nothing_in(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return Some("the file is empty".into());
+    }
+    if text.trim().is_empty() {
+        return Some("the file holds only white space".into());
+    }
+    let only_comments = text
+        .lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with('#') || l == "---" || l == "...");
+    only_comments.then(|| "the file holds only YAML comments, no document".into())
+}
+
 /// UTF-8 only (a BOM is dropped); anything else is an error naming where it goes wrong.
 fn decode(name: &str, bytes: &[u8]) -> Result<String, LoadError> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(LoadError::file(
+    let utf16 = |what: &str| {
+        LoadError::file(
             ErrorKind::NotUtf8,
             name,
-            "file is UTF-16; templates and plans must be UTF-8",
+            format!("file is {what}; templates and plans must be UTF-8"),
         )
-        .with_help("convert it, e.g. `iconv -f UTF-16 -t UTF-8`"));
+        .with_help("convert it, e.g. `iconv -f UTF-16 -t UTF-8 in.yaml > out.yaml`")
+    };
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(utf16("UTF-32 (it starts with a UTF-32 byte-order mark)"));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(utf16("UTF-16 (it starts with a UTF-16 byte-order mark)"));
+    }
+    if looks_like_utf16(bytes) {
+        return Err(utf16(
+            "UTF-16 without a byte-order mark (every other byte is NUL)",
+        ));
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
@@ -201,7 +251,7 @@ fn decode(name: &str, bytes: &[u8]) -> Result<String, LoadError> {
                 let mut e = LoadError::file(
                     ErrorKind::NotUtf8,
                     name,
-                    "file contains a NUL byte: it is binary, not a template",
+                    format!("NUL byte at byte {at}: the file is binary, not a template or plan"),
                 );
                 e.position = Some(end_of(&s[..at]));
                 return Err(e);
@@ -214,11 +264,23 @@ fn decode(name: &str, bytes: &[u8]) -> Result<String, LoadError> {
             let mut e = LoadError::file(
                 ErrorKind::NotUtf8,
                 name,
-                format!("invalid UTF-8 at byte {}", err.valid_up_to()),
-            );
+                format!(
+                    "invalid UTF-8 at byte {}: templates and plans must be UTF-8",
+                    err.valid_up_to()
+                ),
+            )
+            .with_help("save the file as UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`)");
             e.position = Some(end_of(&good));
             Err(e)
         }
+    }
+}
+
+/// ASCII text saved as UTF-16 without a byte-order mark: `R\0e\0` or `\0R\0e`.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    match bytes {
+        [a, 0, b, 0, ..] | [0, a, 0, b, ..] => *a != 0 && *b != 0,
+        _ => false,
     }
 }
 

@@ -5,7 +5,7 @@ use crate::error::{ErrorKind, LoadError};
 use crate::index::{Found, Indexed};
 use crate::source::SourceFile;
 use crate::Limits;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Plan format versions this loader understands: 0.x (Terraform 0.12–0.15) and 1.x.
@@ -22,6 +22,9 @@ pub struct PlanInput {
     /// `resources[i].after` was moved out of the plan document (not copied): its node index
     /// there, to look inside it with [`Indexed::find_from`].
     pub after_nodes: Vec<usize>,
+    /// The node index of `resource_changes[origin[i]]` in the plan document: pointers into a
+    /// resource change are found without walking the (maybe very long) list again.
+    pub change_nodes: Vec<usize>,
 }
 
 impl PlanInput {
@@ -31,14 +34,21 @@ impl PlanInput {
         if let Some(rest) = pointer.strip_prefix("/resource_changes/") {
             let (k, tail) = rest.split_once('/').unwrap_or((rest, ""));
             let k: usize = k.parse().ok()?;
-            if let Some(after_rest) = tail
-                .strip_prefix("change/after")
-                .filter(|r| r.is_empty() || r.starts_with('/'))
-            {
-                if let Ok(i) = self.origin.binary_search(&k) {
+            if let Ok(i) = self.origin.binary_search(&k) {
+                if let Some(after_rest) = tail
+                    .strip_prefix("change/after")
+                    .filter(|r| r.is_empty() || r.starts_with('/'))
+                {
                     let after = self.value.get("resources")?.get(i)?.get("after")?;
                     return plan.find_from(after, *self.after_nodes.get(i)?, after_rest);
                 }
+                let change = plan.value.get("resource_changes")?.get(k)?;
+                let within = if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!("/{tail}")
+                };
+                return plan.find_from(change, *self.change_nodes.get(i)?, &within);
             }
         }
         plan.find(pointer)
@@ -82,14 +92,32 @@ pub fn build(
     let root = plan.value.as_object().ok_or_else(|| {
         LoadError::file(ErrorKind::PlanShape, &src.name, "plan is not a JSON object")
     })?;
+    // Errors point at the member's key (`"resource_changes"`), or at the start of the value:
+    // not at the whole value, which may be most of a 100 MB file.
     let at = |pointer: &str, kind: ErrorKind, msg: String| match plan.find(pointer) {
-        Some(f) => LoadError::at(kind, src, f.info.span, msg, "here"),
+        Some(f) => {
+            let start = f.info.span.start as usize;
+            let span = f.info.key.unwrap_or(crate::Span::new(start, start + 1));
+            LoadError::at(kind, src, span, msg, "here")
+        }
         None => LoadError::file(kind, &src.name, msg),
     };
-    let version = root
-        .get("format_version")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let version = match root.get("format_version") {
+        Some(Value::String(v)) => v.as_str(),
+        other => {
+            let found = match other {
+                Some(Value::Number(n)) => format!("the number {n}"),
+                Some(v) => format!("{v}"),
+                None => "nothing".into(),
+            };
+            return Err(at(
+                "/format_version",
+                ErrorKind::UnknownPlanVersion,
+                format!("plan format_version must be a string such as \"1.2\", not {found}"),
+            )
+            .with_help("is this the output of `terraform show -json`?"));
+        }
+    };
     if !known_format(version) {
         return Err(at(
             "/format_version",
@@ -97,31 +125,34 @@ pub fn build(
             format!(
                 "plan format_version \"{version}\" is not supported (tollgate reads 0.x and 1.x)"
             ),
-        ));
+        )
+        .with_help("tollgate reads plans of Terraform 0.12 and later (format 0.x and 1.x); a newer format needs a newer tollgate"));
     }
     let changes = match root.get("resource_changes") {
         None | Some(Value::Null) => &[][..],
         Some(Value::Array(a)) => a.as_slice(),
-        Some(_) => {
+        Some(other) => {
             return Err(at(
                 "/resource_changes",
                 ErrorKind::PlanShape,
-                "resource_changes is not a list".into(),
-            ))
+                format!("resource_changes must be a list, not {}", json_type(other)),
+            )
+            .with_help("is this the output of `terraform show -json`?"))
         }
     };
     if changes.len() > limits.max_resources {
-        return Err(LoadError::file(
+        return Err(at(
+            "/resource_changes",
             ErrorKind::TooManyResources,
-            &src.name,
             format!(
-                "{} resource changes, more than the limit of {}",
+                "{} resource changes, more than the resource limit of {}",
                 changes.len(),
                 limits.max_resources
             ),
         )
         .with_help("raise the limit with --max-resources"));
     }
+    let changes_len = changes.len();
     let references = config_references(root.get("configuration"));
     let mut resources = Vec::with_capacity(changes.len());
     let mut origin = Vec::with_capacity(changes.len());
@@ -130,7 +161,7 @@ pub fn build(
             return Err(at(
                 &format!("/resource_changes/{k}"),
                 ErrorKind::PlanShape,
-                "a resource change is not an object".into(),
+                format!("a resource change must be an object, not {}", json_type(rc)),
             ));
         };
         let change = rc.get("change").and_then(Value::as_object);
@@ -154,19 +185,30 @@ pub fn build(
         let mode = rc.get("mode").and_then(Value::as_str).unwrap_or("managed");
         let config_address = config_address(module, mode, rtype, name);
         let refs = references.get(&config_address).cloned().unwrap_or_default();
-        resources.push(json!({
-            "address": address,
-            "config_address": config_address,
-            "module_address": module,
-            "mode": mode,
-            "type": rtype,
-            "name": name,
-            "index": rc.get("index").cloned().unwrap_or(Value::Null),
-            "actions": actions,
-            "after": Value::Null, // moved in below, not copied
-            "after_unknown": change.and_then(|c| c.get("after_unknown")).cloned().unwrap_or(Value::Null),
-            "references": refs,
-        }));
+        // Built member by member: `json!` would serialize (copy) every value given to it.
+        let text = |s: &str| Value::String(s.to_string());
+        let mut entry = Map::with_capacity(11);
+        entry.insert("address".into(), text(address));
+        entry.insert("config_address".into(), Value::String(config_address));
+        entry.insert("module_address".into(), module.map_or(Value::Null, text));
+        entry.insert("mode".into(), text(mode));
+        entry.insert("type".into(), text(rtype));
+        entry.insert("name".into(), text(name));
+        entry.insert(
+            "index".into(),
+            rc.get("index").cloned().unwrap_or(Value::Null),
+        );
+        entry.insert("actions".into(), Value::Array(actions));
+        entry.insert("after".into(), Value::Null); // moved in below, not copied
+        entry.insert(
+            "after_unknown".into(),
+            change
+                .and_then(|c| c.get("after_unknown"))
+                .cloned()
+                .unwrap_or(Value::Null),
+        );
+        entry.insert("references".into(), Value::Object(refs));
+        resources.push(Value::Object(entry));
         origin.push(k);
     }
     let version = version.to_string();
@@ -174,25 +216,62 @@ pub fn build(
         .get("terraform_version")
         .cloned()
         .unwrap_or(Value::Null);
+    // The node of every resource change, in one walk of the list (not one walk per change:
+    // that is quadratic on plans of 100,000 resources).
+    let mut node_of_change = Vec::with_capacity(changes_len);
+    if let Some(list) = plan.find_index("/resource_changes") {
+        let mut c = list + 1;
+        for _ in 0..changes_len {
+            node_of_change.push(c);
+            c = plan.next_sibling(c);
+        }
+    }
     // The planned states are the bulk of a plan: move them into the policy input.
     let mut after_nodes = Vec::with_capacity(origin.len());
+    let mut change_nodes = Vec::with_capacity(origin.len());
     for (resource, k) in resources.iter_mut().zip(&origin) {
-        let (node, after) = plan
-            .take(&format!("/resource_changes/{k}/change/after"))
-            .unwrap_or((usize::MAX, Value::Null));
+        let change_node = node_of_change.get(*k).copied().unwrap_or(usize::MAX);
+        let after_node = plan
+            .value
+            .get("resource_changes")
+            .and_then(|l| l.get(*k))
+            .and_then(|rc| plan.find_from(rc, change_node, "/change/after"))
+            .map_or(usize::MAX, |f| f.idx);
+        let after = plan
+            .value
+            .get_mut("resource_changes")
+            .and_then(|l| l.get_mut(*k))
+            .and_then(|rc| rc.get_mut("change"))
+            .and_then(|c| c.get_mut("after"))
+            .map(std::mem::take)
+            .unwrap_or(Value::Null);
         resource["after"] = after;
-        after_nodes.push(node);
+        after_nodes.push(after_node);
+        change_nodes.push(change_node);
     }
-    let value = json!({
-        "format_version": version,
-        "terraform_version": terraform_version,
-        "resources": resources,
-    });
+    let mut value = Map::with_capacity(3);
+    value.insert("format_version".into(), Value::String(version));
+    value.insert("terraform_version".into(), terraform_version);
+    value.insert("resources".into(), Value::Array(resources));
+    let value = Value::Object(value);
     Ok(PlanInput {
         value,
         origin,
         after_nodes,
+        change_nodes,
     })
+}
+
+/// What a JSON value is, for messages.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// `module.a.module.b` (instance keys removed) + `aws_x.name` (data sources: `data.aws_x.name`).

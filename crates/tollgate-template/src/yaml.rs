@@ -11,13 +11,16 @@ use crate::index::{IndexBuilder, Indexed};
 use crate::source::{SourceFile, Span};
 use crate::Limits;
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
     let offsets = CharOffsets::new(&src.text);
     let mut events = Vec::new();
     let mut documents = 0usize;
+    // Every open collection, with the offset of its `[` or `{` if it is a flow collection:
+    // a flow collection the file ends in is reported where it was opened.
+    let mut open: Vec<Option<usize>> = Vec::new();
     for item in Parser::new_from_str(&src.text) {
         let (event, span) = item.map_err(|e| {
             let at = offsets.byte(e.marker().index());
@@ -27,22 +30,59 @@ pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
                     ErrorKind::TooDeep,
                     src,
                     Span::new(at, at),
-                    "nesting deeper than the YAML parser's limit",
+                    "flow nesting (`[`, `{`) deeper than the YAML parser's limit of 255 levels",
                     "too deep",
+                )
+                .with_help(
+                    "--max-depth cannot raise this one; no template nests this deep: \
+                     check that this is the file you meant",
                 );
             }
-            LoadError::at(
+            let opener = open.iter().rev().find_map(|o| *o);
+            let at_end = src.text[at.min(src.text.len())..].trim().is_empty();
+            if let (Some(o), true) = (opener, at_end) {
+                let (bracket, close) = if src.text.as_bytes().get(o) == Some(&b'[') {
+                    ("[", "]")
+                } else {
+                    ("{", "}")
+                };
+                return LoadError::at(
+                    ErrorKind::YamlSyntax,
+                    src,
+                    Span::new(o, o + 1),
+                    format!("invalid YAML: `{bracket}` is never closed: the file ends first"),
+                    "opened here",
+                )
+                .with_related(Span::new(at, at), "the file ends here")
+                .with_help(format!(
+                    "add the missing `{close}`, or quote the value if the `{bracket}` is text"
+                ));
+            }
+            let error = LoadError::at(
                 ErrorKind::YamlSyntax,
                 src,
                 Span::new(at, at),
                 format!("invalid YAML: {}", e.info()),
                 "here",
-            )
+            );
+            if e.info().contains("tab") {
+                return error.with_help("YAML indents with spaces only: replace the tabs");
+            }
+            error
         })?;
         let span = Span::new(
             offsets.byte(span.start.index()),
             offsets.byte(span.end.index()),
         );
+        match &event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                open.push(flow_opener(src.text.as_bytes(), span.start as usize));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                open.pop();
+            }
+            _ => {}
+        }
         match event {
             Event::DocumentStart(_) => {
                 documents += 1;
@@ -68,7 +108,9 @@ pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
         index: IndexBuilder::with_capacity(events.len()),
         limits,
         alias_nodes: 0,
+        alias_bytes: 0,
         expanding: 0,
+        alias_site: Span::default(),
         last_end: 0,
     };
     if events.is_empty() {
@@ -78,6 +120,26 @@ pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
     let mut pos = 0usize;
     let value = builder.node(&mut pos, None, 0)?;
     Ok(Indexed::new(value, builder.index))
+}
+
+/// The offset of the `[` or `{` of a collection that starts at `start` (after its tag and
+/// anchor), if it is a flow collection.
+fn flow_opener(text: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    loop {
+        match text.get(i)? {
+            b'[' | b'{' => return Some(i),
+            b'!' | b'&' => {
+                while !matches!(text.get(i), None | Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                    i += 1;
+                }
+                while matches!(text.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// saphyr reports character indices; spans are byte offsets.
@@ -116,8 +178,13 @@ struct Builder<'a> {
     limits: &'a Limits,
     /// Nodes created by alias expansion so far (bounded: an alias bomb is an error).
     alias_nodes: usize,
+    /// Bytes of scalar text created by alias expansion so far (bounded too: a bomb of long
+    /// strings has few nodes).
+    alias_bytes: usize,
     /// > 0 while building the contents of an alias.
     expanding: usize,
+    /// The outermost alias being expanded (where alias-limit errors point).
+    alias_site: Span,
     /// Where the most recently finished node ends (a block container ends with its last child).
     last_end: u32,
 }
@@ -129,7 +196,8 @@ enum Shape {
     List(Option<usize>, Option<usize>),
     Map,
     Any,
-    ScalarOrList,
+    /// A scalar, or a list of `min` to `max` items.
+    ScalarOrList(usize, usize),
     ScalarOrMap,
 }
 
@@ -137,8 +205,8 @@ enum Shape {
 const TAGS: &[(&str, &str, Shape)] = &[
     ("Ref", "Ref", Shape::Scalar),
     ("Condition", "Condition", Shape::Scalar),
-    ("Sub", "Fn::Sub", Shape::ScalarOrList),
-    ("GetAtt", "Fn::GetAtt", Shape::ScalarOrList),
+    ("Sub", "Fn::Sub", Shape::ScalarOrList(1, 2)),
+    ("GetAtt", "Fn::GetAtt", Shape::ScalarOrList(2, 2)),
     ("Join", "Fn::Join", Shape::List(Some(2), Some(2))),
     ("Select", "Fn::Select", Shape::List(Some(2), Some(2))),
     ("Split", "Fn::Split", Shape::List(Some(2), Some(2))),
@@ -180,10 +248,13 @@ impl<'a> Builder<'a> {
     fn event(&self, pos: usize) -> Result<&'a (Event<'a>, Span), LoadError> {
         let events = self.events;
         events.get(pos).ok_or_else(|| {
-            LoadError::file(
+            let end = self.src.text.len();
+            LoadError::at(
                 ErrorKind::YamlSyntax,
-                &self.src.name,
+                self.src,
+                Span::new(end, end),
                 "unexpected end of YAML",
+                "the file ends here",
             )
         })
     }
@@ -199,22 +270,54 @@ impl<'a> Builder<'a> {
         .with_help("raise the limit with --max-depth if this document is genuine")
     }
 
-    fn count_node(&mut self, span: Span) -> Result<(), LoadError> {
+    fn count_node(&mut self, span: Span, text_len: usize) -> Result<(), LoadError> {
+        if text_len > self.limits.max_string_len {
+            return Err(LoadError::at(
+                ErrorKind::StringTooLong,
+                self.src,
+                Span::new(span.start as usize, span.start as usize + 1),
+                format!(
+                    "string of {text_len} bytes is longer than the string-length limit of {} bytes",
+                    self.limits.max_string_len
+                ),
+                "this string",
+            )
+            .with_help(
+                "no template or plan value is this long: check that this is the file you meant; \
+                 raise the limit with --max-string-length BYTES if the value is genuine",
+            ));
+        }
         if self.expanding > 0 {
             self.alias_nodes += 1;
-            if self.alias_nodes > self.limits.max_alias_nodes {
-                return Err(LoadError::at(
-                    ErrorKind::AliasLimit,
-                    self.src,
-                    span,
-                    format!(
-                        "aliases expand to more than {} nodes (an alias bomb?)",
-                        self.limits.max_alias_nodes
-                    ),
-                    "expanding this",
+            self.alias_bytes = self.alias_bytes.saturating_add(text_len);
+            let message = if self.alias_bytes > self.limits.max_alias_bytes {
+                format!(
+                    "aliases expand to more than {} bytes of text (an alias bomb?)",
+                    self.limits.max_alias_bytes
                 )
-                .with_help("CloudFormation does not need YAML aliases; write the values out"));
+            } else if self.alias_nodes > self.limits.max_alias_nodes {
+                format!(
+                    "aliases expand to more than {} nodes (an alias bomb?)",
+                    self.limits.max_alias_nodes
+                )
+            } else {
+                return Ok(());
+            };
+            let mut error = LoadError::at(
+                ErrorKind::AliasLimit,
+                self.src,
+                self.alias_site,
+                message,
+                "expanding this alias",
+            )
+            .with_help(
+                "CloudFormation does not need YAML aliases: write the values out, or raise the \
+                 limit with --max-alias-nodes N if the expansion is genuine",
+            );
+            if span != self.alias_site {
+                error = error.with_related(span, "the limit is reached here");
             }
+            return Err(error);
         }
         Ok(())
     }
@@ -231,7 +334,11 @@ impl<'a> Builder<'a> {
         if depth > self.limits.max_depth {
             return Err(self.too_deep(span));
         }
-        self.count_node(span)?;
+        let text_len = match event {
+            Event::Scalar(text, ..) => text.len(),
+            _ => 0,
+        };
+        self.count_node(span, text_len)?;
         match event {
             Event::Alias(id) => {
                 let Some(&target) = self.anchors.get(id) else {
@@ -244,6 +351,9 @@ impl<'a> Builder<'a> {
                     ));
                 };
                 *pos += 1;
+                if self.expanding == 0 {
+                    self.alias_site = span;
+                }
                 self.expanding += 1;
                 let mut at = target;
                 let value = self.node(&mut at, key, depth);
@@ -400,6 +510,7 @@ impl<'a> Builder<'a> {
                 }
                 Event::Scalar(text, style, _, _) => {
                     let key_span = self.scalar_span(span, *style);
+                    self.count_node(key_span, text.len())?;
                     let key = text.to_string();
                     *pos += 1;
                     if let Some(first) = keys.get(&key) {
@@ -536,42 +647,24 @@ impl<'a> Builder<'a> {
         got: ArgKind,
         span: Span,
     ) -> Result<(), LoadError> {
-        let ok = match (shape, got) {
-            (Shape::Any, _) => true,
-            (Shape::Scalar, ArgKind::Scalar) => true,
-            (Shape::Map, ArgKind::Map) => true,
-            (Shape::ScalarOrList, ArgKind::Scalar | ArgKind::List(_)) => true,
-            (Shape::ScalarOrMap, ArgKind::Scalar | ArgKind::Map) => true,
-            (Shape::List(min, max), ArgKind::List(n)) => {
-                min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)
-            }
-            _ => false,
-        };
-        if ok {
-            return Ok(());
+        match shape_mismatch(shape, got) {
+            None => Ok(()),
+            Some(expected) => Err(LoadError::at(
+                ErrorKind::TagShape,
+                self.src,
+                span,
+                format!("{long} takes {expected}, found {}", got.describe()),
+                format!("expected {expected}"),
+            )),
         }
-        let expected = match shape {
-            Shape::Scalar => "a string".to_string(),
-            Shape::Map => "a mapping".to_string(),
-            Shape::ScalarOrList => "a string or a list".to_string(),
-            Shape::ScalarOrMap => "a string or a mapping".to_string(),
-            Shape::List(Some(a), Some(b)) if a == b => format!("a list of {a}"),
-            Shape::List(Some(a), Some(b)) => format!("a list of {a} to {b}"),
-            Shape::List(Some(a), None) => format!("a list of at least {a}"),
-            _ => "a value".to_string(),
-        };
-        Err(LoadError::at(
-            ErrorKind::TagShape,
-            self.src,
-            span,
-            format!("{long} takes {expected}, found {}", got.describe()),
-            format!("expected {expected}"),
-        ))
     }
 
     /// `!GetAtt Resource.Attribute` → `["Resource", "Attribute"]` (attributes may contain dots).
     fn getatt_scalar(&mut self, text: &str, span: Span) -> Result<Value, LoadError> {
-        let Some((resource, attribute)) = text.split_once('.') else {
+        let parts = text
+            .split_once('.')
+            .filter(|(r, a)| !r.is_empty() && !a.is_empty());
+        let Some((resource, attribute)) = parts else {
             return Err(LoadError::at(
                 ErrorKind::TagShape,
                 self.src,
@@ -592,6 +685,36 @@ impl<'a> Builder<'a> {
             Value::String(attribute.to_string()),
         ]))
     }
+}
+
+/// What `shape` expects, when `got` does not fit it.
+fn shape_mismatch(shape: Shape, got: ArgKind) -> Option<String> {
+    let ok = match (shape, got) {
+        (Shape::Any, _) => true,
+        (Shape::Scalar, ArgKind::Scalar) => true,
+        (Shape::Map, ArgKind::Map) => true,
+        (Shape::ScalarOrList(..), ArgKind::Scalar) => true,
+        (Shape::ScalarOrList(min, max), ArgKind::List(n)) => n >= min && n <= max,
+        (Shape::ScalarOrMap, ArgKind::Scalar | ArgKind::Map) => true,
+        (Shape::List(min, max), ArgKind::List(n)) => {
+            min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)
+        }
+        _ => false,
+    };
+    if ok {
+        return None;
+    }
+    Some(match shape {
+        Shape::Scalar => "a string".to_string(),
+        Shape::Map => "a mapping".to_string(),
+        Shape::ScalarOrList(a, b) if a == b => format!("a string or a list of {a}"),
+        Shape::ScalarOrList(a, b) => format!("a string or a list of {a} to {b}"),
+        Shape::ScalarOrMap => "a string or a mapping".to_string(),
+        Shape::List(Some(a), Some(b)) if a == b => format!("a list of {a}"),
+        Shape::List(Some(a), Some(b)) => format!("a list of {a} to {b}"),
+        Shape::List(Some(a), None) => format!("a list of at least {a}"),
+        _ => "a value".to_string(),
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -648,16 +771,9 @@ fn plain_value(text: &str) -> Value {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     let is_int = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     // Leading zeros (account ids, octal-looking values) stay strings: nothing is lost.
-    if is_int && !(digits.len() > 1 && digits.starts_with('0')) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Value::Number(Number::from(i));
-        }
-        return Value::String(text.to_string());
-    }
-    if looks_like_float(text) {
-        if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Value::Number(n);
-        }
+    if is_int && !(digits.len() > 1 && digits.starts_with('0')) || looks_like_float(text) {
+        // The same rule as JSON: 64-bit integers, else the nearest float, else the text.
+        return crate::json::number(text.as_bytes());
     }
     Value::String(text.to_string())
 }

@@ -128,6 +128,11 @@ fn check_dir(dir: &Path) -> (usize, Vec<String>) {
     for path in files_under(dir) {
         let bytes = std::fs::read(&path).unwrap();
         let name = path.display().to_string();
+        // The examples of docs/errors.md are broken on purpose (some only under a small
+        // limit, such as an alias whose anchor a cut-out piece cannot see).
+        if name.contains("testdata/errors/") {
+            continue;
+        }
         let Ok(text) = String::from_utf8(bytes.clone()) else {
             continue;
         };

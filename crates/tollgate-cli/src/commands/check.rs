@@ -55,7 +55,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         .engine
         .or(config.file.engine)
         .unwrap_or(EngineChoice::Rego);
-    let (engine, policy_errors) = super::build_engine(engine_choice, &policy_dirs);
+    let timeout = args.policy_timeout.map(std::time::Duration::from_secs);
+    let (engine, policy_errors) = super::build_engine(engine_choice, &policy_dirs, timeout);
     let meta = tollgate_policy::pack::builtin_meta().map_err(|e| miette::miette!("{e}"))?;
     let user_rules = engine.user_severities();
 
@@ -227,6 +228,14 @@ fn settings(
     }
     if let Some(n) = args.max_resources {
         limits.max_resources = n;
+    }
+    if let Some(n) = args.max_string_length {
+        limits.max_string_len = n;
+    }
+    if let Some(n) = args.max_alias_nodes {
+        // The byte bound scales with the node bound (16 MiB for the default 100,000 nodes).
+        limits.max_alias_nodes = n;
+        limits.max_alias_bytes = n.saturating_mul(168);
     }
     let admin_ports = if args.admin_ports.is_empty() {
         config

@@ -11,15 +11,24 @@ use crate::problem::Problem;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use tollgate_policy::engine::guard::GuardEngine;
 use tollgate_policy::engine::rego::RegoEngine;
 use tollgate_policy::{Engine, EvalError};
 
 /// Compiles the built-in pack and the user policies of `dirs` once, for the whole run.
-pub fn build_engine(choice: EngineChoice, dirs: &[PathBuf]) -> (Box<dyn Engine>, Vec<EvalError>) {
+/// `timeout` bounds Rego evaluation per document (Guard has no loops to bound).
+pub fn build_engine(
+    choice: EngineChoice,
+    dirs: &[PathBuf],
+    timeout: Option<Duration>,
+) -> (Box<dyn Engine>, Vec<EvalError>) {
     match choice {
         EngineChoice::Rego => {
-            let (e, errs) = RegoEngine::with_user_policies(dirs);
+            let (mut e, errs) = RegoEngine::with_user_policies(dirs);
+            if let Some(t) = timeout {
+                e.set_time_limit(t);
+            }
             (Box::new(e), errs)
         }
         EngineChoice::Guard => {

@@ -29,7 +29,8 @@ struct Expected {
 type Key = (String, String, String);
 
 pub fn run(args: &TestArgs) -> Result<ExitCode> {
-    let (engine, policy_errors) = super::build_engine(args.engine, std::slice::from_ref(&args.dir));
+    let (engine, policy_errors) =
+        super::build_engine(args.engine, std::slice::from_ref(&args.dir), None);
     if !policy_errors.is_empty() {
         for e in &policy_errors {
             eprintln!("error: {e}");

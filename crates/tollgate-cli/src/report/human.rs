@@ -89,6 +89,9 @@ pub fn render(run: &Run) -> String {
         }
         for e in &file.eval_errors {
             out.push_str(&format!("error: {}: {e}\n", file.name));
+            if let Some(help) = e.help() {
+                out.push_str(&format!("  help: {help}\n"));
+            }
         }
         let Some(loaded) = &file.loaded else { continue };
         if run.verbose {

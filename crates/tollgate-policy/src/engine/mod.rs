@@ -28,7 +28,12 @@ pub enum EvalError {
     #[diagnostic(code(tollgate::policy::runtime))]
     Runtime { file: String, message: String },
     #[error("policy {file} exceeded its {limit} limit")]
-    #[diagnostic(code(tollgate::policy::limit))]
+    #[diagnostic(
+        code(tollgate::policy::limit),
+        help(
+            "raise the limit with --policy-timeout SECONDS if the rule is meant to run that long"
+        )
+    )]
     Limit { file: String, limit: String },
 }
 

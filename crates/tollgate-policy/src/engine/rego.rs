@@ -127,7 +127,10 @@ enum Scope {
     Resource,
 }
 
-/// The `# tollgate:` header of a built-in rule file: its scope and resource types.
+/// The `# tollgate:` header of a built-in rule file: its scope and resource types (`types=*`
+/// or no `types`: any type). Every resource-scoped built-in file lists its types, so the
+/// chunks hold only resources some rule of the group looks at (filtered before they are
+/// converted); `tests::type_lists_cover_what_the_rules_look_at` checks the lists.
 fn read_header(text: &str) -> (Scope, Option<BTreeSet<String>>) {
     let mut scope = Scope::Document;
     let mut types = None;
@@ -142,6 +145,8 @@ fn read_header(text: &str) -> (Scope, Option<BTreeSet<String>>) {
             match item.split_once('=') {
                 Some(("scope", "resource")) => scope = Scope::Resource,
                 Some(("scope", _)) => scope = Scope::Document,
+                // `*`: resources of any type.
+                Some(("types", "*")) => types = None,
                 Some(("types", list)) => {
                     types = Some(list.split(',').map(str::to_string).collect());
                 }
@@ -1264,5 +1269,147 @@ deny contains {"message": sprintf("%v", [data.tollgate.options.admin_ports]), "p
             matches!(at, Some(Located { file, line: 12, column: 5 }) if file == "dir/a b.rego")
         );
         assert!(locate("no location").is_none());
+    }
+
+    /// The engine with the type filters of its resource-scoped groups dropped.
+    fn without_type_filter(mut engine: RegoEngine) -> RegoEngine {
+        for kind in [&mut engine.cloudformation, &mut engine.terraform] {
+            for group in &mut kind.groups {
+                if group.scope == Scope::Resource {
+                    group.types = None;
+                }
+            }
+        }
+        engine
+    }
+
+    /// Resource-type literals (`"AWS::X::Y"`, `"aws_x"`) in Rego text, comments left out.
+    fn type_literals(text: &str) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+            for (i, piece) in line.split('"').enumerate() {
+                let is_type = piece.starts_with("AWS::") && piece.matches("::").count() == 2
+                    || piece.starts_with("aws_")
+                        && piece
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if i % 2 == 1 && is_type {
+                    found.insert(piece.to_string());
+                }
+            }
+        }
+        found
+    }
+
+    /// The text of each top-level rule or function of a module, by name (all definitions).
+    fn definitions(text: &str) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = BTreeMap::new();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            let starts = line
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            if starts {
+                let name: String = line
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                current = Some(name);
+            }
+            if let Some(name) = &current {
+                let body = out.entry(name.clone()).or_default();
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Every resource-scoped built-in rule file lists the types it looks at: statically (the
+    /// type literals of the file and of the library sets it refers to are in its list), and
+    /// by running every fixture and the shared corpus with and without the type filter.
+    #[test]
+    fn type_lists_cover_what_the_rules_look_at() {
+        let lib = definitions(REGO_LIB);
+        let mut checked_files = 0;
+        for source in builtin_sources(true)
+            .iter()
+            .filter(|s| s.file != REGO_LIB_PATH)
+        {
+            let (scope, types) = read_header(&source.text);
+            if scope != Scope::Resource {
+                continue;
+            }
+            let Some(types) = types else {
+                continue; // `types=*`: every resource is kept.
+            };
+            let mut used = type_literals(&source.text);
+            for (name, body) in &lib {
+                if source.text.contains(&format!("data.tollgate.lib.{name}\n"))
+                    || source.text.contains(&format!("data.tollgate.lib.{name} "))
+                {
+                    used.extend(type_literals(body));
+                }
+            }
+            let missing: Vec<_> = used.difference(&types).collect();
+            assert!(
+                missing.is_empty(),
+                "{} looks at types missing from its `# tollgate: types=` header: {missing:?}",
+                source.file
+            );
+            checked_files += 1;
+        }
+        assert!(checked_files >= 19, "{checked_files}");
+
+        let filtered = RegoEngine::builtin().unwrap_or_else(|e| panic!("{e:?}"));
+        let unfiltered =
+            without_type_filter(RegoEngine::builtin().unwrap_or_else(|e| panic!("{e:?}")));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files: Vec<PathBuf> = Vec::new();
+        for dir in [root.join("testdata"), root.join("../shared/corpus")] {
+            files.extend(
+                walkdir::WalkDir::new(dir)
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_file())
+                    .map(walkdir::DirEntry::into_path),
+            );
+        }
+        files.sort();
+        let options = crate::default_options();
+        let (mut documents, mut with_findings) = (0, 0);
+        for path in &files {
+            let Ok(bytes) = std::fs::read(path) else {
+                continue;
+            };
+            let name = path.display().to_string();
+            let Ok(tollgate_template::Outcome::Loaded(loaded)) =
+                tollgate_template::load(&name, &bytes, &tollgate_template::LoadOptions::default())
+            else {
+                continue;
+            };
+            let (a, ea) = crate::check(&filtered, &loaded, &options);
+            let (b, eb) = crate::check(&unfiltered, &loaded, &options);
+            let key = |f: &crate::Finding| {
+                (
+                    f.rule.clone(),
+                    f.resource.clone(),
+                    f.pointer.clone(),
+                    f.message.clone(),
+                )
+            };
+            let a: BTreeSet<_> = a.iter().map(key).collect();
+            let b: BTreeSet<_> = b.iter().map(key).collect();
+            assert_eq!(a, b, "{name}: the type filter changes the findings");
+            assert_eq!(ea.len(), eb.len(), "{name}");
+            documents += 1;
+            with_findings += usize::from(!a.is_empty());
+        }
+        assert!(documents > 1600, "{documents} documents");
+        assert!(
+            with_findings > 100,
+            "{with_findings} documents with findings"
+        );
     }
 }

@@ -20,25 +20,34 @@ pub(crate) struct ConditionEval<'a> {
     pub forced: &'a HashMap<String, bool>,
     memo: HashMap<String, Option<bool>>,
     in_progress: Vec<String>,
+    /// Expressions being evaluated, nested (conditions naming conditions included), and its
+    /// bound: deep recursion is an error, not a stack overflow.
+    depth: usize,
+    max_depth: usize,
 }
 
 /// Why a condition could not be evaluated.
 pub(crate) enum CondError {
-    Cycle(String),
+    /// The conditions of the cycle, the first one repeated at the end.
+    Cycle(Vec<String>),
     Missing(String),
     Shape(String),
+    TooDeep(usize),
 }
 
 impl<'a> ConditionEval<'a> {
     pub fn new(
         defs: &'a serde_json::Map<String, Value>,
         forced: &'a HashMap<String, bool>,
+        max_depth: usize,
     ) -> Self {
         ConditionEval {
             defs,
             forced,
             memo: HashMap::new(),
             in_progress: Vec::new(),
+            depth: 0,
+            max_depth,
         }
     }
 
@@ -58,8 +67,10 @@ impl<'a> ConditionEval<'a> {
         if let Some(v) = self.memo.get(name) {
             return Ok(*v);
         }
-        if self.in_progress.iter().any(|n| n == name) {
-            return Err(CondError::Cycle(name.to_string()));
+        if let Some(at) = self.in_progress.iter().position(|n| n == name) {
+            let mut cycle = self.in_progress[at..].to_vec();
+            cycle.push(name.to_string());
+            return Err(CondError::Cycle(cycle));
         }
         let Some(def) = self.defs.get(name) else {
             return Err(CondError::Missing(name.to_string()));
@@ -73,6 +84,20 @@ impl<'a> ConditionEval<'a> {
     }
 
     fn expr(
+        &mut self,
+        e: &Value,
+        value_of: &mut dyn FnMut(&Value) -> Tri,
+    ) -> Result<Option<bool>, CondError> {
+        if self.depth >= self.max_depth {
+            return Err(CondError::TooDeep(self.max_depth));
+        }
+        self.depth += 1;
+        let result = self.expr_inner(e, value_of);
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_inner(
         &mut self,
         e: &Value,
         value_of: &mut dyn FnMut(&Value) -> Tri,
@@ -149,15 +174,28 @@ impl CondError {
         at: impl FnOnce(ErrorKind, String) -> LoadError,
     ) -> LoadError {
         match self {
-            CondError::Cycle(n) => at(
-                ErrorKind::ConditionCycle,
-                format!("condition {n} refers to itself"),
-            ),
+            CondError::Cycle(names) => at(ErrorKind::ConditionCycle, cycle_message(&names)),
+            CondError::TooDeep(n) => at(
+                ErrorKind::TooDeep,
+                format!("conditions nest (through Condition references) deeper than {n} levels"),
+            )
+            .with_help("raise the limit with --max-depth if this template is genuine"),
             CondError::Missing(n) => at(
                 ErrorKind::MissingCondition,
                 format!("condition {n} is not defined in Conditions"),
             ),
             CondError::Shape(m) => at(ErrorKind::IntrinsicShape, m),
         }
+    }
+}
+
+/// `condition A refers to itself`, or `conditions A → B → A refer to each other in a cycle`.
+pub(crate) fn cycle_message(names: &[String]) -> String {
+    match names {
+        [one, _] => format!("condition {one} refers to itself"),
+        _ => format!(
+            "conditions {} refer to each other in a cycle",
+            names.join(" → ")
+        ),
     }
 }

@@ -1,7 +1,7 @@
 //! Resolution of a template into the document the policies see, with an origin index
 //! (resolved pointer → source site, plus related spans such as a parameter's `Default`).
 
-use super::conditions::{ConditionEval, Tri};
+use super::conditions::{cycle_message, ConditionEval, Tri};
 use super::{as_intrinsic, PSEUDO_PARAMETERS};
 use crate::error::{ErrorKind, LoadError};
 use crate::index::{IndexBuilder, Indexed, Related};
@@ -41,11 +41,11 @@ pub fn resolve_variants(
     overrides: &BTreeMap<String, Value>,
     limits: &Limits,
 ) -> Result<(Vec<Variant>, Vec<String>), LoadError> {
-    let ctx = Context::new(src, template, overrides)?;
+    let ctx = Context::new(src, template, overrides, limits)?;
     let mut variants = Vec::new();
     let mut warnings = Vec::new();
     let mut stack = vec![HashMap::<String, bool>::new()];
-    let mut capped = false;
+    let mut capped: Vec<String> = Vec::new();
     while let Some(forced) = stack.pop() {
         let mut run = Run::new(&ctx, &forced);
         let doc = run.document()?;
@@ -64,7 +64,11 @@ pub fn resolve_variants(
                 }
             }
             Some(_) => {
-                capped = true;
+                for c in &run.undecided {
+                    if !forced.contains_key(c) && !capped.contains(c) {
+                        capped.push(c.clone());
+                    }
+                }
                 variants.push(Variant {
                     doc,
                     assumptions: forced.into_iter().collect(),
@@ -76,10 +80,14 @@ pub fn resolve_variants(
             }),
         }
     }
-    if capped {
+    if !capped.is_empty() {
         warnings.push(format!(
-            "more than {} undecided conditions: the remaining ones were assumed true",
-            limits.max_undecided_conditions
+            "more than {} undecided conditions: {} assumed true (checking every combination \
+             would take more than {} variants); give parameter values with --param to decide them",
+            limits.max_undecided_conditions,
+            capped.join(", "),
+            1u64.checked_shl(u32::try_from(limits.max_undecided_conditions).unwrap_or(u32::MAX))
+                .unwrap_or(u64::MAX)
         ));
     }
     Ok((variants, warnings))
@@ -93,6 +101,68 @@ struct Context<'a> {
     mappings: Option<(&'a Map<String, Value>, usize)>,
     conditions: Map<String, Value>,
     is_sam: bool,
+    max_depth: usize,
+}
+
+/// The first `Fn::If` below the node at `idx` (value `v`) whose condition is `missing`.
+fn find_if_naming<'v>(
+    tpl: &Indexed,
+    idx: usize,
+    v: &'v Value,
+    missing: &dyn Fn(&str) -> bool,
+    found: &mut Option<(&'v str, usize)>,
+) {
+    if found.is_some() {
+        return;
+    }
+    if let Some(("Fn::If", Value::Array(args))) = as_intrinsic(v) {
+        if let Some(Value::String(name)) = args.first() {
+            if missing(name) {
+                *found = Some((name.as_str(), idx));
+                return;
+            }
+        }
+    }
+    let mut c = idx + 1;
+    match v {
+        Value::Object(m) => {
+            for child in m.values() {
+                find_if_naming(tpl, c, child, missing, found);
+                c = tpl.next_sibling(c);
+            }
+        }
+        Value::Array(a) => {
+            for child in a {
+                find_if_naming(tpl, c, child, missing, found);
+                c = tpl.next_sibling(c);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The `Condition` references below the node at `idx` (value `v`): (name, node index).
+fn condition_refs<'v>(tpl: &Indexed, idx: usize, v: &'v Value, out: &mut Vec<(&'v str, usize)>) {
+    if let Some(("Condition", Value::String(name))) = as_intrinsic(v) {
+        out.push((name.as_str(), idx));
+        return;
+    }
+    let mut c = idx + 1;
+    match v {
+        Value::Object(m) => {
+            for child in m.values() {
+                condition_refs(tpl, c, child, out);
+                c = tpl.next_sibling(c);
+            }
+        }
+        Value::Array(a) => {
+            for child in a {
+                condition_refs(tpl, c, child, out);
+                c = tpl.next_sibling(c);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Index of the member `key` of the object at pre-order index `idx`.
@@ -112,6 +182,7 @@ impl<'a> Context<'a> {
         src: &'a SourceFile,
         template: &'a Indexed,
         overrides: &BTreeMap<String, Value>,
+        limits: &'a Limits,
     ) -> Result<Self, LoadError> {
         let root = template.value.as_object().ok_or_else(|| {
             LoadError::file(
@@ -126,6 +197,24 @@ impl<'a> Context<'a> {
             .get("Resources")
             .and_then(Value::as_object)
             .unwrap_or(empty);
+        if resources.len() > limits.max_resources {
+            let span = child_idx(template, 0, root, "Resources")
+                .and_then(|i| template.info(i))
+                .and_then(|n| n.key)
+                .unwrap_or_default();
+            return Err(LoadError::at(
+                ErrorKind::TooManyResources,
+                src,
+                span,
+                format!(
+                    "{} resources, more than the resource limit of {}",
+                    resources.len(),
+                    limits.max_resources
+                ),
+                "these resources",
+            )
+            .with_help("raise the limit with --max-resources"));
+        }
         let mut params = HashMap::new();
         if let Some(Value::Object(defs)) = root.get("Parameters") {
             let pidx = child_idx(template, 0, root, "Parameters").unwrap_or(0);
@@ -182,7 +271,7 @@ impl<'a> Context<'a> {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        Ok(Context {
+        let ctx = Context {
             src,
             template,
             params,
@@ -190,7 +279,148 @@ impl<'a> Context<'a> {
             mappings,
             conditions,
             is_sam: crate::detect::is_sam(&template.value),
-        })
+            max_depth: limits.max_depth,
+        };
+        if let Some(Value::Object(defs)) = root.get("Conditions") {
+            let idx = child_idx(template, 0, root, "Conditions").unwrap_or(0);
+            ctx.check_conditions(idx, defs)?;
+        }
+        ctx.check_condition_uses(root)?;
+        Ok(ctx)
+    }
+
+    /// Every `Fn::If` (wherever it is: sections that are not resolved, such as `Outputs`,
+    /// included) and every output's `Condition` names a defined condition.
+    fn check_condition_uses(&self, root: &Map<String, Value>) -> Result<(), LoadError> {
+        let tpl = self.template;
+        let missing = |name: &str| !self.conditions.contains_key(name);
+        let mut found = None;
+        find_if_naming(tpl, 0, &tpl.value, &missing, &mut found);
+        if let Some((name, at)) = found {
+            return Err(self.error(
+                ErrorKind::MissingCondition,
+                at,
+                format!("Fn::If names condition {name}, which is not defined in Conditions"),
+                "unknown condition",
+            ));
+        }
+        if let Some(Value::Object(outputs)) = root.get("Outputs") {
+            let oidx = child_idx(tpl, 0, root, "Outputs").unwrap_or(0);
+            let mut c = oidx + 1;
+            for (name, output) in outputs {
+                if let Some(cond) = output.get("Condition").and_then(Value::as_str) {
+                    if missing(cond) {
+                        let at = output
+                            .as_object()
+                            .and_then(|o| child_idx(tpl, c, o, "Condition"))
+                            .unwrap_or(c);
+                        return Err(self.error(
+                            ErrorKind::MissingCondition,
+                            at,
+                            format!(
+                                "output {name} has Condition {cond}, which is not defined in Conditions"
+                            ),
+                            "unknown condition",
+                        ));
+                    }
+                }
+                c = tpl.next_sibling(c);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every condition a condition names exists, and no condition depends on itself: checked
+    /// for all conditions (CloudFormation rejects the template even when no resource uses
+    /// them), with an error at the `Condition` reference at fault.
+    fn check_conditions(&self, idx: usize, defs: &Map<String, Value>) -> Result<(), LoadError> {
+        let tpl = self.template;
+        // For each condition: the conditions it names, with the node that names them.
+        let names: Vec<&String> = defs.keys().collect();
+        let position: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let mut edges: Vec<Vec<(usize, usize)>> = Vec::with_capacity(names.len());
+        let mut c = idx + 1;
+        for (name, def) in defs {
+            let mut refs = Vec::new();
+            condition_refs(tpl, c, def, &mut refs);
+            let mut out = Vec::with_capacity(refs.len());
+            for (target, at) in refs {
+                match position.get(target) {
+                    Some(t) => out.push((*t, at)),
+                    None => {
+                        return Err(self.error(
+                            ErrorKind::MissingCondition,
+                            at,
+                            format!(
+                                "condition {name} names condition {target}, which is not defined in Conditions"
+                            ),
+                            "unknown condition",
+                        ))
+                    }
+                }
+            }
+            edges.push(out);
+            c = tpl.next_sibling(c);
+        }
+        // Depth-first search without recursion: 0 unvisited, 1 on the path, 2 done.
+        let mut state = vec![0u8; names.len()];
+        for startpoint in 0..names.len() {
+            if state[startpoint] != 0 {
+                continue;
+            }
+            let mut path: Vec<(usize, usize)> = vec![(startpoint, 0)];
+            state[startpoint] = 1;
+            while let Some(top) = path.last_mut() {
+                let node = top.0;
+                let edge = edges[node].get(top.1).copied();
+                top.1 += 1;
+                let Some((target, at)) = edge else {
+                    state[node] = 2;
+                    path.pop();
+                    continue;
+                };
+                match state[target] {
+                    1 => {
+                        let from = path.iter().position(|(n, _)| *n == target).unwrap_or(0);
+                        let mut cycle: Vec<String> = path[from..]
+                            .iter()
+                            .map(|(n, _)| names[*n].clone())
+                            .collect();
+                        cycle.push(names[target].clone());
+                        return Err(self
+                            .error(ErrorKind::ConditionCycle, at, cycle_message(&cycle), "here")
+                            .with_help(
+                                "a condition cannot depend on itself, directly or through others",
+                            ));
+                    }
+                    0 => {
+                        if path.len() >= self.max_depth {
+                            return Err(self
+                                .error(
+                                    ErrorKind::TooDeep,
+                                    at,
+                                    format!(
+                                        "conditions name conditions more than {} levels deep",
+                                        self.max_depth
+                                    ),
+                                    "too deep",
+                                )
+                                .with_help(
+                                    "raise the limit with --max-depth if this template is genuine",
+                                ));
+                        }
+                        state[target] = 1;
+                        path.push((target, 0));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     fn span(&self, idx: usize) -> Span {
@@ -204,7 +434,23 @@ impl<'a> Context<'a> {
         message: impl Into<String>,
         label: &str,
     ) -> LoadError {
-        LoadError::at(kind, self.src, self.span(idx), message, label)
+        let error = LoadError::at(kind, self.src, self.span(idx), message, label);
+        if kind != ErrorKind::MissingCondition {
+            return error;
+        }
+        let mut defined: Vec<&str> = self.conditions.keys().map(String::as_str).collect();
+        let help = match defined.len() {
+            0 => "the template has no Conditions section: define the condition there".to_string(),
+            n => {
+                defined.truncate(10);
+                let more = if n > 10 { ", …" } else { "" };
+                format!(
+                    "define it under Conditions, or use one that is defined: {}{more}",
+                    defined.join(", ")
+                )
+            }
+        };
+        error.with_help(help)
     }
 }
 
@@ -234,7 +480,7 @@ impl<'c, 'a> Run<'c, 'a> {
     fn new(ctx: &'c Context<'a>, forced: &'c HashMap<String, bool>) -> Self {
         Run {
             ctx,
-            conds: ConditionEval::new(&ctx.conditions, forced),
+            conds: ConditionEval::new(&ctx.conditions, forced, ctx.max_depth),
             undecided: Vec::new(),
             out: IndexBuilder::with_capacity(ctx.template.node_count()),
         }
@@ -281,7 +527,24 @@ impl<'c, 'a> Run<'c, 'a> {
                 continue;
             }
             let include = match res.get("Condition").and_then(Value::as_str) {
-                Some(cond) => self.decide(cond, c)?,
+                Some(cond) => {
+                    // Errors point at the resource's `Condition: …` value.
+                    let at = res
+                        .as_object()
+                        .and_then(|o| child_idx(tpl, c, o, "Condition"))
+                        .unwrap_or(c);
+                    if !self.conds.exists(cond) {
+                        return Err(self.ctx.error(
+                            ErrorKind::MissingCondition,
+                            at,
+                            format!(
+                                "resource {name} has Condition {cond}, which is not defined in Conditions"
+                            ),
+                            "unknown condition",
+                        ));
+                    }
+                    self.decide(cond, at)?
+                }
                 None => true,
             };
             if include {
@@ -479,12 +742,15 @@ impl<'c, 'a> Run<'c, 'a> {
                 }
                 Ok((c.clone(), [a, b]))
             }
-            _ => Err(self.ctx.error(
-                ErrorKind::IntrinsicShape,
-                idx,
-                "Fn::If takes [condition name, value if true, value if false]",
-                "wrong arguments",
-            )),
+            _ => Err(self
+                .ctx
+                .error(
+                    ErrorKind::IntrinsicShape,
+                    idx,
+                    "Fn::If takes [condition name, value if true, value if false]",
+                    "wrong arguments",
+                )
+                .with_help("e.g. `!If [IsProd, m5.large, t3.micro]`")),
         }
     }
 
@@ -594,14 +860,19 @@ impl<'c, 'a> Run<'c, 'a> {
         {
             return Ok(Eval::Unknown(wrap("Ref", Value::String(name.to_string()))));
         }
-        Err(self.ctx.error(
-            ErrorKind::RefToNothing,
-            idx,
-            format!(
+        Err(self
+            .ctx
+            .error(
+                ErrorKind::RefToNothing,
+                idx,
+                format!(
                 "Ref to {name}, which is neither a parameter, a resource nor a pseudo parameter"
             ),
-            "refers to nothing",
-        ))
+                "refers to nothing",
+            )
+            .with_help(format!(
+                "declare a parameter or a resource named {name}, or correct the name"
+            )))
     }
 
     /// Evaluation used inside conditions (no spans, no errors: anything odd is unknown).

@@ -1,0 +1,133 @@
+//! Broken user policies (`testdata/user-policies/broken/`): a Rego syntax error, a Guard
+//! syntax error, a Rego rule that fails at run time and one that runs away. Each is an
+//! [`EvalError`] naming the policy file; every other rule still runs and reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tollgate_policy::engine::guard::GuardEngine;
+use tollgate_policy::engine::rego::RegoEngine;
+use tollgate_policy::{check, default_options, Engine, EvalError};
+use tollgate_template::{load, LoadOptions, Loaded, Outcome};
+
+fn broken(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/user-policies/broken")
+        .join(dir)
+}
+
+/// A template with two built-in findings (`sg-ssh-world`, `sg-admin-ports-world-ipv4`).
+fn template() -> Box<Loaded> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml");
+    let bytes = std::fs::read(&path).unwrap();
+    match load(
+        "cfn-fail-param-default.yaml",
+        &bytes,
+        &LoadOptions::default(),
+    ) {
+        Ok(Outcome::Loaded(l)) => l,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The built-in findings are still reported, and the errors are what `check` returns.
+fn built_in_findings_still_reported(engine: &dyn Engine) -> Vec<EvalError> {
+    let (findings, errors) = check(engine, &template(), &default_options());
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&"sg-ssh-world"), "{rules:?}");
+    assert!(rules.contains(&"sg-admin-ports-world-ipv4"), "{rules:?}");
+    errors
+}
+
+#[test]
+fn a_rego_syntax_error_names_the_file_line_and_column() {
+    let (engine, errors) = RegoEngine::with_user_policies(&[broken("rego-syntax")]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        EvalError::Syntax {
+            file, line, column, ..
+        } => {
+            assert!(file.ends_with("rego-syntax/unclosed_rule.rego"), "{file}");
+            assert!((11..=12).contains(line), "line {line}");
+            assert!(*column >= 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = errors[0].to_string();
+    assert!(shown.contains("unclosed_rule.rego:1"), "{shown}");
+    assert!(shown.contains("policy does not compile"), "{shown}");
+    assert_eq!(code(&errors[0]), "tollgate::policy::syntax");
+    assert!(!engine.rules().iter().any(|r| r.id == "unclosed-rule"));
+    let errors = built_in_findings_still_reported(&engine);
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn a_guard_syntax_error_names_the_file_line_and_column() {
+    let (engine, errors) = GuardEngine::with_user_policies(&[broken("guard-syntax")]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        EvalError::Syntax { file, line, .. } => {
+            assert!(
+                file.ends_with("guard-syntax/unclosed_block.guard"),
+                "{file}"
+            );
+            assert!(*line >= 5, "line {line}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(code(&errors[0]), "tollgate::policy::syntax");
+    assert!(!engine.policies().iter().any(|p| !p.builtin));
+    let errors = built_in_findings_still_reported(&engine);
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn a_rego_rule_that_fails_at_run_time_names_the_file_and_the_others_still_run() {
+    let (engine, errors) = RegoEngine::with_user_policies(&[broken("rego-runtime")]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let errors = built_in_findings_still_reported(&engine);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        EvalError::Runtime { file, message } => {
+            assert!(
+                file.ends_with("rego-runtime/conflicting_values.rego"),
+                "{file}"
+            );
+            assert!(message.contains("conflicting-values"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(code(&errors[0]), "tollgate::policy::runtime");
+}
+
+#[test]
+fn a_runaway_rego_rule_is_stopped_at_the_time_limit_and_the_others_still_run() {
+    let (mut engine, errors) = RegoEngine::with_user_policies(&[broken("rego-runaway")]);
+    assert!(errors.is_empty(), "{errors:?}");
+    engine.set_time_limit(Duration::from_millis(300));
+    let started = Instant::now();
+    let errors = built_in_findings_still_reported(&engine);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        EvalError::Limit { file, limit } => {
+            assert!(file.ends_with("rego-runaway/runaway.rego"), "{file}");
+            assert!(limit.starts_with("time"), "{limit}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(errors[0].to_string().contains("runaway.rego"));
+    assert_eq!(code(&errors[0]), "tollgate::policy::limit");
+}
+
+fn code(e: &EvalError) -> String {
+    miette::Diagnostic::code(e)
+        .map(|c| c.to_string())
+        .unwrap_or_default()
+}
