@@ -4,7 +4,7 @@
     python3 bench/bench.py                       # everything: tollgate, peers, parse-only floor
     python3 bench/bench.py --only tollgate       # tollgate (both engines) and the floor
     python3 bench/bench.py --inputs scale-cfn --runs 5
-    python3 bench/bench.py --smoke --tollgate target/debug/tollgate   # CI: < 30 s, no peers
+    python3 bench/bench.py --smoke --tollgate target/release/tollgate   # CI: < 30 s, no peers
 
 Each tool runs as a child process; wall time comes from a monotonic clock around it, CPU
 time (user + sys) and peak memory (max RSS) from the rusage that `os.wait4` returns for
