@@ -104,7 +104,7 @@ mod tests {
     const README_END: &str = "<!-- rules:end -->";
 
     fn root() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+        Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
     }
 
     /// Compares a generated file with the repository, or rewrites it when asked.

@@ -86,3 +86,21 @@ fn every_tollgate_command_in_the_readme_exists_with_its_flags() {
     }
     assert!(checked >= 15, "only {checked} commands found");
 }
+
+#[test]
+fn every_cli_test_file_is_registered_in_the_root_manifest() {
+    // The CLI's package is the root manifest (for `cargo install --path .`), which lists
+    // the test targets explicitly: a file left out would silently never run.
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let dir = root().join("crates/tollgate-cli/tests");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".rs") {
+            let path = format!("path = \"crates/tollgate-cli/tests/{stem}.rs\"");
+            assert!(
+                manifest.contains(&path),
+                "{name} is not a [[test]] in Cargo.toml"
+            );
+        }
+    }
+}
