@@ -110,7 +110,8 @@ impl From<Level> for tollgate_policy::Severity {
 pub struct CheckArgs {
     /// Files and directories to check [default: .]. Directories are walked for .yaml, .yml,
     /// .json, .template and .cfn files, which are classified by content; other files found
-    /// there are skipped. A file named here that is neither a template nor a plan is an error.
+    /// there are skipped. A file named here that is neither a template nor a plan is an error
+    /// (unless --skip-other-files).
     pub paths: Vec<PathBuf>,
 
     /// Read this configuration file instead of looking for `tollgate.toml` in the current
