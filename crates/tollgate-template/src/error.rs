@@ -138,6 +138,23 @@ impl LoadError {
     }
 
     /// The file, as given.
+    /// A string value over `Limits::max_string_len` (YAML and JSON report it alike).
+    pub fn string_too_long(src: &SourceFile, start: usize, len: usize, limit: usize) -> Self {
+        LoadError::at(
+            ErrorKind::StringTooLong,
+            src,
+            Span::new(start, start + 1),
+            format!(
+                "string of {len} bytes is longer than the string-length limit of {limit} bytes"
+            ),
+            "this string",
+        )
+        .with_help(
+            "no template or plan value is this long: check that this is the file you meant; \
+             raise the limit with --max-string-length BYTES if the value is genuine",
+        )
+    }
+
     pub fn file_name(&self) -> &str {
         &self.details.file
     }

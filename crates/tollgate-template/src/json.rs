@@ -162,19 +162,11 @@ impl JsonParser<'_> {
 
     fn check_string_len(&self, len: usize, start: usize) -> Result<(), LoadError> {
         if len > self.limits.max_string_len {
-            return Err(LoadError::at(
-                ErrorKind::StringTooLong,
+            return Err(LoadError::string_too_long(
                 self.src,
-                Span::new(start, start + 1),
-                format!(
-                    "string of {len} bytes is longer than the string-length limit of {} bytes",
-                    self.limits.max_string_len
-                ),
-                "this string",
-            )
-            .with_help(
-                "no template or plan value is this long: check that this is the file you meant; \
-                 raise the limit with --max-string-length BYTES if the value is genuine",
+                start,
+                len,
+                self.limits.max_string_len,
             ));
         }
         Ok(())

@@ -272,19 +272,11 @@ impl<'a> Builder<'a> {
 
     fn count_node(&mut self, span: Span, text_len: usize) -> Result<(), LoadError> {
         if text_len > self.limits.max_string_len {
-            return Err(LoadError::at(
-                ErrorKind::StringTooLong,
+            return Err(LoadError::string_too_long(
                 self.src,
-                Span::new(span.start as usize, span.start as usize + 1),
-                format!(
-                    "string of {text_len} bytes is longer than the string-length limit of {} bytes",
-                    self.limits.max_string_len
-                ),
-                "this string",
-            )
-            .with_help(
-                "no template or plan value is this long: check that this is the file you meant; \
-                 raise the limit with --max-string-length BYTES if the value is genuine",
+                span.start as usize,
+                text_len,
+                self.limits.max_string_len,
             ));
         }
         if self.expanding > 0 {
