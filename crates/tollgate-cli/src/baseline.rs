@@ -68,13 +68,11 @@ pub fn read(path: &Path) -> Result<HashSet<String>, Problem> {
         .with_help("create one with `tollgate check --write-baseline FILE`")
     })?;
     let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
-        let text: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
-        let src = tollgate_template::SourceFile::new(name.as_str(), text.clone());
+        let src = tollgate_template::SourceFile::new(name.as_str(), text.as_str());
         let offset = src.line_start(e.line()) + e.column().saturating_sub(1);
         Problem::at(
             "tollgate::baseline::invalid",
-            &name,
-            &text,
+            &src,
             offset..offset,
             "here",
             format!("not a tollgate baseline: {e}"),

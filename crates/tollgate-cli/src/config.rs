@@ -6,8 +6,8 @@ use crate::problem::Problem;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use tollgate_policy::Severity;
+use tollgate_template::SourceFile;
 
 pub const FILE_NAME: &str = "tollgate.toml";
 
@@ -52,20 +52,16 @@ pub struct SuppressEntry {
 /// A configuration file, read and parsed.
 #[derive(Debug)]
 pub struct Config {
-    /// `None`: no file was found (or `--no-config`).
-    pub path: Option<PathBuf>,
     /// Paths in the file are relative to this directory.
     pub base: PathBuf,
-    pub text: Arc<str>,
+    /// The file's text, named as reports show it (empty when there is no file).
+    pub source: SourceFile,
     pub file: ConfigFile,
 }
 
 impl Config {
-    pub fn display_name(&self) -> String {
-        self.path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| FILE_NAME.to_string())
+    pub fn display_name(&self) -> &str {
+        &self.source.name
     }
 
     /// A problem at a byte range of the configuration file.
@@ -76,14 +72,7 @@ impl Config {
         label: &str,
         message: String,
     ) -> Problem {
-        Problem::at(
-            code,
-            &self.display_name(),
-            &self.text,
-            range,
-            label,
-            message,
-        )
+        Problem::at(code, &self.source, range, label, message)
     }
 }
 
@@ -101,9 +90,8 @@ pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config, Problem> 
     };
     let Some(path) = path else {
         return Ok(Config {
-            path: None,
             base: cwd,
-            text: Arc::from(""),
+            source: SourceFile::new(FILE_NAME, ""),
             file: ConfigFile::default(),
         });
     };
@@ -115,13 +103,12 @@ pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config, Problem> 
         .to_string();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Problem::file("tollgate::config::io", &name, format!("cannot read: {e}")))?;
-    let text: Arc<str> = Arc::from(text);
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+    let source = SourceFile::new(name, text);
+    let file: ConfigFile = toml::from_str(&source.text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
         Problem::at(
             "tollgate::config::invalid",
-            &name,
-            &text,
+            &source,
             range,
             "here",
             e.message().to_string(),
@@ -133,12 +120,7 @@ pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config, Problem> 
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    Ok(Config {
-        path: Some(path),
-        base,
-        text,
-        file,
-    })
+    Ok(Config { base, source, file })
 }
 
 #[cfg(test)]

@@ -35,25 +35,24 @@ impl Problem {
         }
     }
 
-    /// A problem at a byte range of `text`, labelled `label`.
+    /// A problem at a byte range of `src`, labelled `label`. Takes the file's existing
+    /// `SourceFile`, whose line index is already built.
     pub fn at(
         code: &'static str,
-        file: &str,
-        text: &Arc<str>,
+        src: &SourceFile,
         range: std::ops::Range<usize>,
         label: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        let src = SourceFile::new(file, text.clone());
         let pos = src.position(u32::try_from(range.start).unwrap_or(u32::MAX));
         Problem {
             code,
-            file: file.to_string(),
+            file: src.name.clone(),
             message: message.into(),
             help: None,
             line_col: Some((pos.line, pos.column)),
             source: Some(Box::new((
-                NamedSource::new(file, text.clone()),
+                NamedSource::new(src.name.clone(), src.text.clone()),
                 range,
                 label.into(),
             ))),

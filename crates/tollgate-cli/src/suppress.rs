@@ -111,10 +111,8 @@ impl ConfigSuppressions {
             if let Some(expires) = &e.expires {
                 match parse_date(expires.get_ref()) {
                     Some(date) if date < today => {
-                        let pos = config
-                            .problem("", expires.span(), "", String::new())
-                            .line_col;
-                        let (line, _) = pos.unwrap_or((0, 0));
+                        let start = u32::try_from(expires.span().start).unwrap_or(u32::MAX);
+                        let line = config.source.position(start).line;
                         warnings.push(format!(
                             "{}:{line}: the suppression of {rule} expired on {date}; its findings are reported again",
                             config.display_name()
@@ -198,8 +196,7 @@ pub fn metadata_skips(
     let Some(resources) = doc.value.get("Resources").and_then(Value::as_object) else {
         return (skips, problems);
     };
-    let name = loaded.source.name.as_str();
-    let text = &loaded.source.text;
+    let src = &loaded.source;
     for (id, resource) in resources {
         let Some(skip) = resource.pointer("/Metadata/tollgate/skip") else {
             continue;
@@ -213,8 +210,7 @@ pub fn metadata_skips(
         let Some(entries) = skip.as_array() else {
             problems.push(Problem::at(
                 "tollgate::suppress::invalid",
-                name,
-                text,
+                src,
                 at(&base),
                 "expected a list",
                 "`Metadata.tollgate.skip` must be a list of {rule, reason} maps".to_string(),
@@ -231,8 +227,7 @@ pub fn metadata_skips(
             match (rule, reason) {
                 (None, _) => problems.push(Problem::at(
                     "tollgate::suppress::invalid",
-                    name,
-                    text,
+                    src,
                     at(&pointer),
                     "no `rule`",
                     format!("a skip entry of {id} has no `rule`"),
@@ -240,8 +235,7 @@ pub fn metadata_skips(
                 (Some(rule), _) if !known_rules.contains(rule) => problems.push(
                     Problem::at(
                         "tollgate::suppress::unknown-rule",
-                        name,
-                        text,
+                        src,
                         at(&format!("{pointer}/rule")),
                         "no such rule",
                         format!("suppression names an unknown rule {rule:?}"),
@@ -251,8 +245,7 @@ pub fn metadata_skips(
                 (Some(rule), None) => problems.push(
                     Problem::at(
                         "tollgate::suppress::no-reason",
-                        name,
-                        text,
+                        src,
                         at(&pointer),
                         "this suppression",
                         format!("suppression of {rule} on {id} has no reason"),

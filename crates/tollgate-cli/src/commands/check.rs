@@ -65,20 +65,27 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         Err(problems) => return Ok(super::fail(problems)),
     };
 
-    let (mut candidates, discovery_errors) = discover(&args.paths);
-    candidates.retain(|c| {
-        !settings
-            .exclude
-            .is_match(relative_to(&settings.config.base, &c.path))
-    });
-    if let Some(shard) = args.shard {
-        candidates.retain(|c| in_shard(&c.display, shard.index, shard.count));
-    }
+    let (candidates, discovery_errors) = discover(&args.paths);
+    // Each file's path relative to tollgate.toml, once: its globs (exclude, suppressions)
+    // are written relative to it.
+    let relative = RelativeTo::new(&settings.config.base);
+    let candidates: Vec<(Candidate, PathBuf)> = candidates
+        .into_iter()
+        .filter(|c| {
+            args.shard
+                .is_none_or(|s| in_shard(&c.display, s.index, s.count))
+        })
+        .map(|c| {
+            let rel = relative.path(&c.path);
+            (c, rel)
+        })
+        .filter(|(_, rel)| !settings.exclude.is_match(rel))
+        .collect();
 
     // Files are independent: check them on all cores; results keep discovery order.
     let files: Vec<FileReport> = candidates
         .par_iter()
-        .map(|c| check_one(c, &settings, engine.as_ref()))
+        .map(|(c, rel)| check_one(c, rel, &settings, engine.as_ref()))
         .collect();
 
     let rules = meta
@@ -150,7 +157,7 @@ fn settings(
             }
         }
     };
-    let config_name = config.display_name();
+    let config_name = config.display_name().to_string();
     check_ids(&args.rules, "--rule");
     check_ids(&args.skip_rules, "--skip-rule");
     check_ids(
@@ -280,20 +287,33 @@ fn settings(
     })
 }
 
-/// `path` relative to `base` when it lies below it (for globs written in tollgate.toml).
-fn relative_to(base: &Path, path: &Path) -> PathBuf {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (base, path) = (abs(base), abs(path));
-    // `absolute` keeps `.` components: drop them so `./x` and `x` compare equal.
-    let clean = |p: &Path| -> PathBuf {
-        p.components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect()
-    };
-    let (base, path) = (clean(&base), clean(&path));
-    path.strip_prefix(&base)
-        .map(Path::to_path_buf)
-        .unwrap_or(path)
+/// Paths relative to a base directory (tollgate.toml's) when they lie below it. The current
+/// directory is read once, not once per file.
+struct RelativeTo {
+    cwd: PathBuf,
+    base: PathBuf,
+}
+
+impl RelativeTo {
+    fn new(base: &Path) -> Self {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let base = without_dots(&cwd.join(base));
+        RelativeTo { cwd, base }
+    }
+
+    fn path(&self, path: &Path) -> PathBuf {
+        let path = without_dots(&self.cwd.join(path));
+        path.strip_prefix(&self.base)
+            .map(Path::to_path_buf)
+            .unwrap_or(path)
+    }
+}
+
+/// `./x` and `x` are the same path.
+fn without_dots(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 /// Stable across runs and machines: a hash of the path as reported, not of the walk order.
@@ -306,12 +326,12 @@ pub fn in_shard(display: &str, index: u32, count: u32) -> bool {
 }
 
 /// Loads and evaluates one file, then decides what each finding means for the run.
-fn check_one(c: &Candidate, s: &Settings, engine: &dyn Engine) -> FileReport {
+fn check_one(c: &Candidate, relative: &Path, s: &Settings, engine: &dyn Engine) -> FileReport {
     let name = c.display.clone();
     // Read-only: nothing tollgate does writes to a scanned file.
-    let bytes = match read_bounded(&c.path, s.load.limits.max_file_bytes) {
+    let bytes = match super::read_file(&name, &c.path, &s.load.limits) {
         Ok(b) => b,
-        Err(e) => return FileReport::error(LoadError::file(e.0, &name, e.1)),
+        Err(e) => return FileReport::error(e),
     };
     let loaded = match load(&name, &bytes, &s.load) {
         Err(e) => return FileReport::error(e),
@@ -330,14 +350,9 @@ fn check_one(c: &Candidate, s: &Settings, engine: &dyn Engine) -> FileReport {
         }
         Ok(Outcome::Loaded(loaded)) => loaded,
     };
-    let (mut findings, eval_errors) = check(engine, &loaded, &s.rule_options);
-    // Reports read top to bottom, and stay identical from run to run whatever order the
-    // engine's parallel chunks finished in.
-    findings.sort_by(|a, b| {
-        (a.span.start, &a.rule, &a.pointer).cmp(&(b.span.start, &b.rule, &b.pointer))
-    });
+    // In source order (`check` sorts), whatever order the engine's parallel chunks finished in.
+    let (findings, eval_errors) = check(engine, &loaded, &s.rule_options);
     let (skips, problems) = suppress::metadata_skips(&loaded, &s.known);
-    let relative = relative_to(&s.config.base, &c.path);
     let findings = findings
         .into_iter()
         .filter(|f| s.active.contains(&f.rule))
@@ -350,7 +365,7 @@ fn check_one(c: &Candidate, s: &Settings, engine: &dyn Engine) -> FileReport {
                     kind: SuppressionKind::Metadata,
                     reason: reason.clone(),
                 })
-                .or_else(|| s.suppressions.find(&f.rule, &relative, &f.resource))
+                .or_else(|| s.suppressions.find(&f.rule, relative, &f.resource))
                 .or_else(|| {
                     s.baseline.contains(&fingerprint).then(|| Suppressed {
                         kind: SuppressionKind::Baseline,
@@ -373,26 +388,6 @@ fn check_one(c: &Candidate, s: &Settings, engine: &dyn Engine) -> FileReport {
         problems,
         ..FileReport::named(name)
     }
-}
-
-/// Reads a file, refusing one larger than the limit before reading it.
-fn read_bounded(
-    path: &Path,
-    limit: usize,
-) -> Result<Vec<u8>, (tollgate_template::ErrorKind, String)> {
-    use tollgate_template::ErrorKind;
-    let size = std::fs::metadata(path)
-        .map_err(|e| (ErrorKind::Io, format!("cannot read: {e}")))?
-        .len();
-    if size > limit as u64 {
-        return Err((
-            ErrorKind::TooLarge,
-            format!(
-                "the file is {size} bytes, more than the limit of {limit}; raise it with --max-file-size BYTES"
-            ),
-        ));
-    }
-    std::fs::read(path).map_err(|e| (ErrorKind::Io, format!("cannot read: {e}")))
 }
 
 /// Every finding not suppressed by the template or the configuration: a baseline records
@@ -446,11 +441,11 @@ mod tests {
     fn relative_paths_ignore_dot_components() {
         let base = std::env::current_dir().unwrap();
         assert_eq!(
-            relative_to(&base, Path::new("./a/b.yaml")),
+            RelativeTo::new(&base).path(Path::new("./a/b.yaml")),
             PathBuf::from("a/b.yaml")
         );
         assert_eq!(
-            relative_to(Path::new("."), Path::new("a/b.yaml")),
+            RelativeTo::new(Path::new(".")).path(Path::new("a/b.yaml")),
             PathBuf::from("a/b.yaml")
         );
     }

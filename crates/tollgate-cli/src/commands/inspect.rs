@@ -8,7 +8,7 @@ use tollgate_template::{load, LoadOptions, Outcome, PolicyInput, SourceFile, Spa
 
 pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|e| miette!("{name}: cannot read: {e}"))?;
+    let bytes = super::read_file(&name, &args.file, &tollgate_template::Limits::default())?;
     let options = LoadOptions {
         parameters: crate::params::from_flags(&args.params).map_err(miette::Report::new)?,
         ..LoadOptions::default()

@@ -138,8 +138,9 @@ fn run_case(
             .map_err(|e| format!("expected a list of {{rule, resource, path, line?}}: {e}"))?
     };
     let name = input.display().to_string();
-    let bytes = std::fs::read(&input).map_err(|e| format!("{name}: {e}"))?;
-    let loaded = match load(&name, &bytes, &LoadOptions::default()).map_err(|e| e.to_string())? {
+    let options = LoadOptions::default();
+    let bytes = super::read_file(&name, &input, &options.limits).map_err(|e| e.to_string())?;
+    let loaded = match load(&name, &bytes, &options).map_err(|e| e.to_string())? {
         Outcome::Loaded(l) => l,
         Outcome::Skipped(reason) => {
             return Err(format!("{name}: not a template or plan: {reason}"))

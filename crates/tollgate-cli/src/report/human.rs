@@ -52,7 +52,8 @@ impl Diagnostic for FindingReport {
     }
 }
 
-fn handler(colour: bool) -> GraphicalReportHandler {
+/// The one look of every diagnostic tollgate prints (reports on stdout, errors on stderr).
+pub fn handler(colour: bool) -> GraphicalReportHandler {
     let theme = if colour {
         GraphicalTheme::unicode()
     } else {

@@ -30,38 +30,34 @@ struct Case {
     out: String,
 }
 
+impl Case {
+    /// A case that could not run: the file did not load, a suppression or a policy broke.
+    fn error(name: &str, classname: &str, message: String, code: String) -> Self {
+        Case {
+            name: name.into(),
+            classname: classname.into(),
+            failure: None,
+            error: Some((message, code)),
+            skipped: None,
+            out: String::new(),
+        }
+    }
+}
+
 fn cases_for(run: &Run, file: &FileReport) -> Vec<Case> {
     let mut cases = Vec::new();
     let classname = file.name.clone();
     if let Some(e) = &file.error {
-        cases.push(Case {
-            name: "load".into(),
-            classname: classname.clone(),
-            failure: None,
-            error: Some((e.to_string(), e.kind.code().to_string())),
-            skipped: None,
-            out: String::new(),
-        });
+        let code = e.kind.code().to_string();
+        cases.push(Case::error("load", &classname, e.to_string(), code));
     }
     for p in &file.problems {
-        cases.push(Case {
-            name: "suppressions".into(),
-            classname: classname.clone(),
-            failure: None,
-            error: Some((p.to_string(), p.code.to_string())),
-            skipped: None,
-            out: String::new(),
-        });
+        let code = p.code.to_string();
+        cases.push(Case::error("suppressions", &classname, p.to_string(), code));
     }
     for e in &file.eval_errors {
-        cases.push(Case {
-            name: "policy".into(),
-            classname: classname.clone(),
-            failure: None,
-            error: Some((e.to_string(), super::json::code_of(e))),
-            skipped: None,
-            out: String::new(),
-        });
+        let code = super::json::code_of(e);
+        cases.push(Case::error("policy", &classname, e.to_string(), code));
     }
     let Some(loaded) = &file.loaded else {
         return cases;

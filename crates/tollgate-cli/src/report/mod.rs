@@ -2,6 +2,8 @@
 
 mod github;
 mod human;
+
+pub use human::handler;
 mod json;
 mod junit;
 mod sarif;
