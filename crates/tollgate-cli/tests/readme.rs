@@ -104,3 +104,43 @@ fn every_cli_test_file_is_registered_in_the_root_manifest() {
         }
     }
 }
+
+#[test]
+fn ci_requires_the_corpus_and_only_the_corpus_helper_reads_outside_the_repository() {
+    // A fresh clone has nothing beside it: tests that need the shared corpus go through
+    // `tollgate_corpus::corpus()`, which skips there and fails in CI, where .ci/run sets
+    // the variable.
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(
+        ci.lines()
+            .any(|l| l.trim() == "export TOLLGATE_REQUIRE_CORPUS=1"),
+        ".ci/run must export TOLLGATE_REQUIRE_CORPUS=1 before the tests"
+    );
+    let allowed = [
+        root().join("crates/tollgate-corpus/src/lib.rs"),
+        root().join("crates/tollgate-cli/tests/readme.rs"), // this test names the pattern
+    ];
+    let mut offenders = Vec::new();
+    let mut scanned = 0;
+    for dir in ["crates", "fuzz", "bench"] {
+        for entry in walkdir::WalkDir::new(root().join(dir))
+            .into_iter()
+            .filter_entry(|e| e.file_name() != "target")
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        {
+            scanned += 1;
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            if !allowed.iter().any(|a| a == entry.path())
+                && (text.contains("../shared") || text.contains("shared/corpus"))
+            {
+                offenders.push(entry.path().display().to_string());
+            }
+        }
+    }
+    assert!(scanned > 50, "only {scanned} Rust files found");
+    assert!(
+        offenders.is_empty(),
+        "these read ../shared directly; use tollgate_corpus::corpus(): {offenders:?}"
+    );
+}
