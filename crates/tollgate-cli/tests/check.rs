@@ -97,7 +97,11 @@ fn clean_file_exits_0() {
 #[test]
 fn a_broken_file_is_reported_and_the_others_still_checked() {
     let dir = tempdir();
-    std::fs::write(dir.join("broken.yaml"), "Resources:\n  A: [1, 2\n").unwrap();
+    std::fs::write(
+        dir.join("broken.yaml"),
+        "Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties: [1, 2\n",
+    )
+    .unwrap();
     std::fs::copy(root().join(FAIL), dir.join("fail.yaml")).unwrap();
     let d = dir.display().to_string();
     let (code, stdout, _) = tollgate(&["check", &d, "--format", "json"]);
@@ -110,8 +114,8 @@ fn a_broken_file_is_reported_and_the_others_still_checked() {
         .unwrap()
         .ends_with("broken.yaml"));
     // At the `[` that is never closed.
-    assert_eq!(v["errors"][0]["location"]["start"]["line"], 2);
-    assert_eq!(v["errors"][0]["location"]["start"]["column"], 6);
+    assert_eq!(v["errors"][0]["location"]["start"]["line"], 4);
+    assert_eq!(v["errors"][0]["location"]["start"]["column"], 17);
 }
 
 #[test]
@@ -306,7 +310,7 @@ fn verbose_says_why_files_in_a_directory_were_skipped() {
     let (code, stdout, _) = tollgate(&["check", &d, "--verbose"]);
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("config.yaml: no Resources section and not a Terraform plan"),
+        stdout.contains("config.yaml: no top-level AWSTemplateFormatVersion, no Resources entry"),
         "{stdout}"
     );
     let (_, quiet, _) = tollgate(&["check", &d]);

@@ -149,6 +149,12 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
         )
         .with_help("raise the limit with --max-file-size"));
     }
+    // Cheap signs first: what is not a template is skipped before strict decoding and
+    // parsing could call it broken (Helm charts, JSON with comments, Latin-1 files…).
+    if let Some(reason) = detect::not_a_candidate(bytes) {
+        let empty = std::str::from_utf8(bytes).ok().and_then(nothing_in);
+        return Ok(Outcome::Skipped(empty.unwrap_or(reason)));
+    }
     let text = decode(name, bytes)?;
     if let Some(reason) = nothing_in(&text) {
         return Ok(Outcome::Skipped(reason));

@@ -104,17 +104,18 @@ fn comments_only_is_skipped() {
 
 #[test]
 fn a_lone_scalar_is_skipped_and_says_what_it_is() {
-    assert_eq!(
-        skipped("s.yaml", b"hello\n"),
-        "the document is a lone string, not a mapping with a Resources section"
+    // No sign of a template: skipped before parsing, with the signs it lacks.
+    let reason = skipped("s.yaml", b"hello\n");
+    assert!(
+        reason.starts_with("no top-level AWSTemplateFormatVersion, no Resources entry"),
+        "{reason}"
     );
+    skipped("n.json", b"42");
+    skipped("l.yaml", b"- a\n- b\n");
+    // With a sign, parsed: then what the document is decides.
     assert_eq!(
-        skipped("n.json", b"42"),
-        "the document is a lone number, not a mapping with a Resources section"
-    );
-    assert_eq!(
-        skipped("l.yaml", b"- a\n- b\n"),
-        "the document is a list, not a mapping with a Resources section"
+        skipped("l.yaml", b"AWSTemplateFormatVersion: x\nname: y\n"),
+        "no Resources section and not a Terraform plan"
     );
 }
 
@@ -136,7 +137,7 @@ fn invalid_utf8_names_the_line_and_column() {
 
 #[test]
 fn utf16_with_a_bom_is_named() {
-    let text: Vec<u8> = "Resources: {}\n"
+    let text: Vec<u8> = "AWSTemplateFormatVersion: x\n"
         .encode_utf16()
         .flat_map(u16::to_le_bytes)
         .collect();
@@ -150,7 +151,14 @@ fn utf16_with_a_bom_is_named() {
     );
     assert!(f.help.contains("iconv"), "{}", f.help);
     // Big-endian, and without a byte-order mark.
-    let be: Vec<u8> = [0xFE, 0xFF, 0, b'R', 0, b'e'].to_vec();
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(
+            "AWSTemplateFormatVersion: x\n"
+                .encode_utf16()
+                .flat_map(u16::to_be_bytes),
+        )
+        .collect();
     assert_eq!(fail("be.yaml", &be).kind, ErrorKind::NotUtf8);
     let f = fail("nobom.yaml", &text);
     assert!(
@@ -241,15 +249,18 @@ fn json_unterminated_strings_point_at_their_opening_quote() {
 
 #[test]
 fn json_unterminated_brackets_point_at_the_bracket() {
-    let f = fail("list.json", b"{\"Resources\": {\"B\": {\"Type\": [1, 2\n");
-    assert_eq!((f.kind, f.at), (ErrorKind::JsonSyntax, (1, 30)));
+    let f = fail(
+        "list.json",
+        b"{\"AWSTemplateFormatVersion\": \"x\", \"Resources\": {\"B\": {\"Type\": [1, 2\n",
+    );
+    assert_eq!((f.kind, f.at), (ErrorKind::JsonSyntax, (1, 63)));
     assert_eq!(
         f.text,
-        "list.json:1:30: invalid JSON: `[` is never closed: the file ends first"
+        "list.json:1:63: invalid JSON: `[` is never closed: the file ends first"
     );
     let f = fail(
         "obj.json",
-        b"{\"Resources\": {\n  \"B\": {\"Type\": \"x\"\n",
+        b"{\"Resources\": {\n  \"B\": {\"Type\": \"AWS::S3::Bucket\"\n",
     );
     assert_eq!(
         (f.kind, f.at),
@@ -302,12 +313,13 @@ fn ten_thousand_nested_lists_are_too_deep_not_a_stack_overflow() {
     let f = fail("flow.yaml", &with(&format!("      A: {flow200}\n")));
     assert_eq!((f.kind, f.at), (ErrorKind::TooDeep, (5, 135)), "{}", f.text);
     assert!(f.help.contains("--max-depth"), "{}", f.help);
-    let f = fail("deep.json", flow.as_bytes());
-    assert_eq!((f.kind, f.at), (ErrorKind::TooDeep, (1, 130)), "{}", f.text);
-    assert_eq!(f.text, "deep.json:1:130: nesting deeper than 128 levels");
+    let deep = format!("{{\"AWSTemplateFormatVersion\": {flow}}}");
+    let f = fail("deep.json", deep.as_bytes());
+    assert_eq!((f.kind, f.at), (ErrorKind::TooDeep, (1, 158)), "{}", f.text);
+    assert_eq!(f.text, "deep.json:1:158: nesting deeper than 128 levels");
     assert!(f.help.contains("--max-depth"), "{}", f.help);
     // Block style, and inside a plan section tollgate skips.
-    let mut block = String::new();
+    let mut block = String::from("AWSTemplateFormatVersion: x\nA:\n");
     for i in 0..10_000 {
         block.push_str(&" ".repeat(i));
         block.push_str("-\n");
@@ -315,7 +327,7 @@ fn ten_thousand_nested_lists_are_too_deep_not_a_stack_overflow() {
     let f = fail("block.yaml", block.as_bytes());
     assert_eq!(
         (f.kind, f.at),
-        (ErrorKind::TooDeep, (130, 130)),
+        (ErrorKind::TooDeep, (131, 129)),
         "{}",
         f.text
     );
@@ -369,9 +381,9 @@ fn an_alias_bomb_of_long_strings_is_stopped_by_size() {
 
 #[test]
 fn an_alias_to_itself_is_too_deep() {
-    let f = fail("self.yaml", b"a: &a [x, *a]\n");
+    let f = fail("self.yaml", b"AWSTemplateFormatVersion: x\na: &a [x, *a]\n");
     assert_eq!(f.kind, ErrorKind::TooDeep, "{}", f.text);
-    assert_eq!(f.at.0, 1);
+    assert_eq!(f.at.0, 2);
 }
 
 /// Numbers beyond 64 bits: integers that fit 64 bits (signed or unsigned) are integers, other

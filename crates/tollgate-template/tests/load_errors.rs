@@ -105,7 +105,13 @@ fn not_utf8() {
     bytes.extend([0xff, 0xfe, b'\n']);
     let (kind, line, column, _) = error("t.yaml", &bytes);
     assert_eq!((kind, line, column), (ErrorKind::NotUtf8, 5, 10));
-    let (kind, _, _, msg) = error("u16.yaml", &[0xff, 0xfe, b'R', 0]);
+    let mut u16: Vec<u8> = vec![0xff, 0xfe];
+    u16.extend(
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let (kind, _, _, msg) = error("u16.yaml", &u16);
     assert_eq!(kind, ErrorKind::NotUtf8);
     assert!(msg.contains("UTF-16"), "{msg}");
 }
