@@ -42,7 +42,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A CloudFormation template (YAML or JSON) or a Terraform plan (`terraform show -json`).
+    /// A CloudFormation template (YAML or JSON) or a Terraform plan (`terraform show -json`);
+    /// `-` reads standard input.
     pub file: PathBuf,
 
     /// A JSON pointer (RFC 6901), e.g. `/Resources/Web/Properties/SecurityGroupIngress/0`.
@@ -111,8 +112,15 @@ pub struct CheckArgs {
     /// Files and directories to check [default: .]. Directories are walked for .yaml, .yml,
     /// .json, .template and .cfn files, which are classified by content; other files found
     /// there are skipped. A file named here that is neither a template nor a plan is an error
-    /// (unless --skip-other-files).
+    /// (unless --skip-other-files). `-` reads one template or plan from standard input; a
+    /// named pipe, `/dev/stdin` or a process substitution `<(…)` is read like a file.
     pub paths: Vec<PathBuf>,
+
+    /// The path to report standard input (`-`) as, and to match against tollgate.toml's
+    /// exclude and suppression globs [default: <stdin>]. For editors and hooks that pipe a
+    /// buffer in.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 
     /// Read this configuration file instead of looking for `tollgate.toml` in the current
     /// directory and its parents.

@@ -5,12 +5,19 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct Candidate {
+    /// Where to read it; for standard input, the `--stdin-filename` path (matched against
+    /// globs) or `<stdin>`.
     pub path: PathBuf,
     /// The path as shown in reports: as given, or found under a given directory.
     pub display: String,
     /// Named on the command line: if it is neither a template nor a plan, that is an error.
     pub explicit: bool,
+    /// `-` on the command line: read standard input, not `path`.
+    pub stdin: bool,
 }
+
+/// How standard input (`-`) is named in reports without `--stdin-filename`.
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// File names worth reading when walking a directory.
 fn is_candidate(path: &Path) -> bool {
@@ -32,7 +39,8 @@ fn is_skipped_dir(name: &str) -> bool {
 }
 
 /// Candidates in a stable order, and errors for paths that do not exist or cannot be walked.
-pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<String>) {
+/// `-` is standard input, named `stdin_name` (or `<stdin>`).
+pub fn discover(paths: &[PathBuf], stdin_name: Option<&Path>) -> (Vec<Candidate>, Vec<String>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let defaults = [PathBuf::from(".")];
@@ -41,17 +49,35 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<String>) {
     } else {
         paths
     };
+    let mut stdin_seen = false;
     for root in paths {
-        if root.is_file() {
+        if root.as_os_str() == "-" {
+            if std::mem::replace(&mut stdin_seen, true) {
+                errors.push("-: standard input is named more than once".to_string());
+                continue;
+            }
+            let path = stdin_name.map_or_else(|| PathBuf::from(STDIN_NAME), Path::to_path_buf);
+            out.push(Candidate {
+                display: path.display().to_string(),
+                path,
+                explicit: true,
+                stdin: true,
+            });
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(root) else {
+            errors.push(format!("{}: no such file or directory", root.display()));
+            continue;
+        };
+        // Anything named that is not a directory is read: a file, and also a named pipe,
+        // `/dev/stdin` or a process substitution (`<(terraform show -json plan.bin)`).
+        if !meta.is_dir() {
             out.push(Candidate {
                 path: root.clone(),
                 display: root.display().to_string(),
                 explicit: true,
+                stdin: false,
             });
-            continue;
-        }
-        if !root.exists() {
-            errors.push(format!("{}: no such file or directory", root.display()));
             continue;
         }
         let walker = walkdir::WalkDir::new(root)
@@ -75,6 +101,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<String>) {
                         path: e.path().to_path_buf(),
                         display,
                         explicit: false,
+                        stdin: false,
                     });
                 }
                 Ok(_) => {}

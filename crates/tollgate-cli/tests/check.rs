@@ -310,7 +310,7 @@ fn verbose_says_why_files_in_a_directory_were_skipped() {
     let (code, stdout, _) = tollgate(&["check", &d, "--verbose"]);
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("config.yaml: no top-level AWSTemplateFormatVersion, no Resources entry"),
+        stdout.contains("config.yaml: no top-level AWSTemplateFormatVersion, Resources with an"),
         "{stdout}"
     );
     let (_, quiet, _) = tollgate(&["check", &d]);

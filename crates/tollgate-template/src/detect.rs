@@ -101,8 +101,8 @@ pub fn not_a_candidate(bytes: &[u8]) -> Option<String> {
     }
     let looks_like = text.looks_like();
     Some(format!(
-        "no top-level AWSTemplateFormatVersion, no Resources entry with a Type AWS::…, \
-         Custom::… or Alexa::…, no SAM Transform, no Terraform format_version{looks_like}"
+        "no top-level AWSTemplateFormatVersion, Resources with an AWS::… Type, SAM Transform \
+         or plan format_version{looks_like}"
     ))
 }
 
@@ -228,15 +228,15 @@ impl<'a> Text<'a> {
     /// What the file seems to be instead, for the skip reason (` (a Helm chart template)`).
     fn looks_like(&self) -> &'static str {
         if self.contains(b"{{") && self.contains(b"}}") {
-            " (it holds template directives `{{ … }}`: a Helm chart or similar)"
+            " (it holds `{{ … }}` directives: a Helm chart or similar)"
         } else if self.has_key(b"apiVersion", true) && self.has_key(b"kind", true) {
-            " (a Kubernetes manifest)"
+            " (it looks like a Kubernetes manifest)"
         } else if self.has_key(b"openapi", true) || self.has_key(b"swagger", true) {
-            " (an OpenAPI document)"
+            " (it looks like an OpenAPI document)"
         } else if self.has_key(b"service", true) && self.has_key(b"provider", true) {
-            " (a Serverless Framework file)"
+            " (it looks like a Serverless Framework file)"
         } else if self.has_key(b"services", true) {
-            " (a Compose file)"
+            " (it looks like a Compose file)"
         } else {
             ""
         }

@@ -107,7 +107,7 @@ fn a_lone_scalar_is_skipped_and_says_what_it_is() {
     // No sign of a template: skipped before parsing, with the signs it lacks.
     let reason = skipped("s.yaml", b"hello\n");
     assert!(
-        reason.starts_with("no top-level AWSTemplateFormatVersion, no Resources entry"),
+        reason.starts_with("no top-level AWSTemplateFormatVersion, Resources with an AWS::… Type"),
         "{reason}"
     );
     skipped("n.json", b"42");

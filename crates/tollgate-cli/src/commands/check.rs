@@ -65,7 +65,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         Err(problems) => return Ok(super::fail(problems)),
     };
 
-    let (candidates, discovery_errors) = discover(&args.paths);
+    let (candidates, discovery_errors) = discover(&args.paths, args.stdin_filename.as_deref());
     // Each file's path relative to tollgate.toml, once: its globs (exclude, suppressions)
     // are written relative to it.
     let relative = RelativeTo::new(&settings.config.base);
@@ -329,7 +329,7 @@ pub fn in_shard(display: &str, index: u32, count: u32) -> bool {
 fn check_one(c: &Candidate, relative: &Path, s: &Settings, engine: &dyn Engine) -> FileReport {
     let name = c.display.clone();
     // Read-only: nothing tollgate does writes to a scanned file.
-    let bytes = match super::read_file(&name, &c.path, &s.load.limits) {
+    let bytes = match super::read_file(&name, &c.path, c.stdin, &s.load.limits) {
         Ok(b) => b,
         Err(e) => return FileReport::error(e),
     };

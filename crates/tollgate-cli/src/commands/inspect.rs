@@ -7,8 +7,18 @@ use std::process::ExitCode;
 use tollgate_template::{load, LoadOptions, Outcome, PolicyInput, SourceFile, Span};
 
 pub fn run(args: &InspectArgs) -> Result<ExitCode> {
-    let name = args.file.display().to_string();
-    let bytes = super::read_file(&name, &args.file, &tollgate_template::Limits::default())?;
+    let stdin = args.file.as_os_str() == "-";
+    let name = if stdin {
+        crate::discover::STDIN_NAME.to_string()
+    } else {
+        args.file.display().to_string()
+    };
+    let bytes = super::read_file(
+        &name,
+        &args.file,
+        stdin,
+        &tollgate_template::Limits::default(),
+    )?;
     let options = LoadOptions {
         parameters: crate::params::from_flags(&args.params).map_err(miette::Report::new)?,
         ..LoadOptions::default()

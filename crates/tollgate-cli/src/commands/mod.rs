@@ -41,21 +41,51 @@ pub fn build_engine(
 
 /// Reads a template or plan, refusing one over the size limit before reading it (the
 /// loader checks the bytes it is given too, but a 10 GB file should not be read at all).
-/// Every subcommand that loads files reads them here.
-pub fn read_file(name: &str, path: &Path, limits: &Limits) -> Result<Vec<u8>, LoadError> {
+/// Pipes and standard input (`stdin`) have no size to check first: they are read up to one
+/// byte past the limit. Every subcommand that loads files reads them here.
+pub fn read_file(
+    name: &str,
+    path: &Path,
+    stdin: bool,
+    limits: &Limits,
+) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
     let io = |e: std::io::Error| LoadError::file(ErrorKind::Io, name, format!("cannot read: {e}"));
-    let size = std::fs::metadata(path).map_err(io)?.len();
     let limit = limits.max_file_bytes;
-    if size > limit as u64 {
-        return Err(LoadError::file(
+    let too_large = |size: u64| {
+        LoadError::file(
             ErrorKind::TooLarge,
             name,
             format!(
                 "the file is {size} bytes, more than the limit of {limit}; raise it with --max-file-size BYTES"
             ),
+        )
+    };
+    let reader: Box<dyn Read> = if stdin {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if meta.is_file() && meta.len() > limit as u64 {
+            return Err(too_large(meta.len()));
+        }
+        Box::new(file)
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > limit {
+        return Err(LoadError::file(
+            ErrorKind::TooLarge,
+            name,
+            format!(
+                "more than {limit} bytes read, more than the limit; raise it with --max-file-size BYTES"
+            ),
         ));
     }
-    std::fs::read(path).map_err(io)
+    Ok(bytes)
 }
 
 /// Prints problems that stop a command before it starts, and gives exit code 2.

@@ -139,7 +139,8 @@ fn run_case(
     };
     let name = input.display().to_string();
     let options = LoadOptions::default();
-    let bytes = super::read_file(&name, &input, &options.limits).map_err(|e| e.to_string())?;
+    let bytes =
+        super::read_file(&name, &input, false, &options.limits).map_err(|e| e.to_string())?;
     let loaded = match load(&name, &bytes, &options).map_err(|e| e.to_string())? {
         Outcome::Loaded(l) => l,
         Outcome::Skipped(reason) => {

@@ -56,6 +56,27 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Out {
     }
 }
 
+/// Runs `tollgate ARGS` in `dir` with `input` on standard input.
+pub fn run_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Out {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub fn run(args: &[&str]) -> Out {
     run_in(&root(), args)
 }
