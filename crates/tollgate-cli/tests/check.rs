@@ -338,3 +338,109 @@ fn inspect_finds_values_of_a_plan_as_written() {
     assert_eq!(code, 0);
     assert!(stdout.contains("aws_security_group.web"), "{stdout}");
 }
+
+/// (code, line) of every error of a JSON report.
+fn json_errors(stdout: &str) -> Vec<(String, u64)> {
+    let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                text(e, "code"),
+                e["location"]["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_undeclared_name_is_an_error_at_its_line_and_the_rest_is_still_checked() {
+    let file = "testdata/cli/resolution/four-undeclared-names.yaml";
+    for engine in ["rego", "guard"] {
+        let (code, stdout, _) = tollgate(&["check", file, "--format", "json", "--engine", engine]);
+        assert_eq!(code, 2, "{engine}: {stdout}");
+        assert_eq!(
+            json_errors(&stdout),
+            vec![
+                ("tollgate::resolve::sub-to-nothing".to_string(), 13),
+                ("tollgate::resolve::ref-to-nothing".to_string(), 14),
+                ("tollgate::resolve::missing-condition".to_string(), 22),
+                ("tollgate::resolve::getatt-to-nothing".to_string(), 24),
+            ],
+            "{engine}"
+        );
+        let rules: Vec<(String, u64)> = json_findings(&stdout)
+            .into_iter()
+            .map(|f| (f.0, f.3))
+            .collect();
+        assert_eq!(
+            rules,
+            vec![
+                ("sg-admin-ports-world-ipv4".to_string(), 19),
+                ("sg-ssh-world".to_string(), 19)
+            ],
+            "{engine}"
+        );
+    }
+    // Beside the findings in every format.
+    let (_, human, _) = tollgate(&["check", file]);
+    for needle in [
+        "four-undeclared-names.yaml:13:35: Fn::Sub variable ${Stag}",
+        "four-undeclared-names.yaml:14:14: Ref to Vpc",
+        "four-undeclared-names.yaml:22:16: resource Log has Condition",
+        "four-undeclared-names.yaml:24:17: Fn::GetAtt names Key",
+        "four-undeclared-names.yaml:19:19: [high] Security group ingress allows",
+    ] {
+        assert!(human.contains(needle), "{needle}\n{human}");
+    }
+    let (_, sarif, _) = tollgate(&["check", file, "--format", "sarif"]);
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let run = &v["runs"][0];
+    assert_eq!(run["results"].as_array().map(Vec::len), Some(2));
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+    let (_, github, _) = tollgate(&["check", file, "--format", "github"]);
+    assert_eq!(github.matches("::error file=").count(), 6, "{github}");
+    let (_, junit, _) = tollgate(&["check", file, "--format", "junit"]);
+    assert_eq!(junit.matches("<error ").count(), 4, "{junit}");
+    assert_eq!(junit.matches("<failure ").count(), 2, "{junit}");
+}
+
+#[test]
+fn preprocessor_tags_are_located_warnings_and_the_template_is_checked() {
+    let file = "testdata/cli/resolution/rain-tags.yaml";
+    let (code, stdout, _) = tollgate(&["check", file, "--format", "json"]);
+    // A warning does not fail the run: the unencrypted volume does.
+    assert_eq!(code, 1, "{stdout}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]));
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].starts_with(
+        "testdata/cli/resolution/rain-tags.yaml:8:18: unknown tag !Rain::Embed: a Rain preprocessor tag"
+    ));
+    assert!(warnings[1]
+        .starts_with("testdata/cli/resolution/rain-tags.yaml:14:25: unknown tag !Rain::S3"));
+    let rules: Vec<String> = json_findings(&stdout).into_iter().map(|f| f.0).collect();
+    assert_eq!(rules, vec!["ebs-unencrypted"]);
+    let (_, human, _) = tollgate(&["check", file]);
+    assert!(
+        human.contains("⚠ rain-tags.yaml") || human.contains("unknown tag !Rain::Embed"),
+        "{human}"
+    );
+    let (_, github, _) = tollgate(&["check", file, "--format", "github"]);
+    assert!(
+        github.contains("::warning file=testdata/cli/resolution/rain-tags.yaml,line=8,col=18"),
+        "{github}"
+    );
+}

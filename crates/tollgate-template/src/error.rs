@@ -29,6 +29,10 @@ pub enum ErrorKind {
     UnknownPlanVersion,
     TooManyResources,
     StringTooLong,
+    GetAttToNothing,
+    SubToNothing,
+    /// A warning: more undecided conditions than the variant bound.
+    VariantLimit,
 }
 
 impl ErrorKind {
@@ -53,7 +57,17 @@ impl ErrorKind {
             ErrorKind::UnknownPlanVersion => "tollgate::plan::format-version",
             ErrorKind::TooManyResources => "tollgate::load::too-many-resources",
             ErrorKind::StringTooLong => "tollgate::load::string-too-long",
+            ErrorKind::GetAttToNothing => "tollgate::resolve::getatt-to-nothing",
+            ErrorKind::SubToNothing => "tollgate::resolve::sub-to-nothing",
+            ErrorKind::VariantLimit => "tollgate::resolve::variant-limit",
         }
+    }
+
+    /// A warning, not an error: the file is checked all the same and the run does not fail
+    /// for it (an unknown tag is checked as an unknown value; past the variant bound,
+    /// conditions are assumed true).
+    pub fn is_warning(self) -> bool {
+        matches!(self, ErrorKind::UnknownTag | ErrorKind::VariantLimit)
     }
 }
 
@@ -195,6 +209,14 @@ impl std::error::Error for LoadError {}
 impl Diagnostic for LoadError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.kind.code()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(if self.kind.is_warning() {
+            miette::Severity::Warning
+        } else {
+            miette::Severity::Error
+        })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

@@ -121,7 +121,11 @@ pub struct Loaded {
     /// The document as written, with its span index.
     pub document: Indexed,
     pub inputs: Vec<PolicyInput>,
-    pub warnings: Vec<String>,
+    /// Errors that cost a value, not the file (an undeclared `Ref`, a malformed `Fn::If`):
+    /// the value is unknown to the policies, the rest is checked, and the run fails (exit 2).
+    pub errors: Vec<LoadError>,
+    /// What was checked as unknown or assumed (a preprocessor tag, the variant bound).
+    pub warnings: Vec<LoadError>,
 }
 
 /// What loading a file gave.
@@ -160,17 +164,22 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
         return Ok(Outcome::Skipped(reason));
     }
     let source = Arc::new(SourceFile::new(name, text));
-    let document = parse(&source, limits)?;
+    let (document, mut warnings) = parse_with_warnings(&source, limits)?;
     match detect::detect(&document.value) {
         Detected::Neither(reason) => Ok(Outcome::Skipped(reason)),
         Detected::CloudFormation => {
-            let (variants, warnings) =
-                cfn::resolve_variants(&source, &document, &options.parameters, limits)?;
+            let resolved = cfn::resolve_variants(&source, &document, &options.parameters, limits)?;
+            warnings.extend(resolved.warnings);
             Ok(Outcome::Loaded(Box::new(Loaded {
                 source,
                 kind: InputKind::CloudFormation,
                 document,
-                inputs: variants.into_iter().map(PolicyInput::Template).collect(),
+                inputs: resolved
+                    .variants
+                    .into_iter()
+                    .map(PolicyInput::Template)
+                    .collect(),
+                errors: resolved.errors,
                 warnings,
             })))
         }
@@ -182,7 +191,8 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
                 kind: InputKind::TerraformPlan,
                 document,
                 inputs: vec![PolicyInput::Plan(input)],
-                warnings: Vec::new(),
+                errors: Vec::new(),
+                warnings,
             })))
         }
     }
@@ -194,23 +204,33 @@ pub fn load(name: &str, bytes: &[u8], options: &LoadOptions) -> Result<Outcome, 
 /// YAML; if that fails too, the error that got further into the file is reported (the JSON
 /// one on a tie).
 pub fn parse(source: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
+    parse_with_warnings(source, limits).map(|(doc, _)| doc)
+}
+
+/// [`parse`], with the warnings about the document (YAML tags that are not CloudFormation's).
+pub fn parse_with_warnings(
+    source: &SourceFile,
+    limits: &Limits,
+) -> Result<(Indexed, Vec<LoadError>), LoadError> {
     let first = source.text.trim_start().chars().next();
     if first == Some('{') || first == Some('[') {
-        json::parse(source, limits).or_else(|json_error| {
-            if json_error.kind == ErrorKind::JsonSyntax && !source.name.ends_with(".json") {
-                yaml::parse(source, limits).map_err(|yaml_error| {
-                    if yaml_error.position > json_error.position {
-                        yaml_error
-                    } else {
-                        json_error
-                    }
-                })
-            } else {
-                Err(json_error)
-            }
-        })
+        json::parse(source, limits)
+            .map(|doc| (doc, Vec::new()))
+            .or_else(|json_error| {
+                if json_error.kind == ErrorKind::JsonSyntax && !source.name.ends_with(".json") {
+                    yaml::parse_with_warnings(source, limits).map_err(|yaml_error| {
+                        if yaml_error.position > json_error.position {
+                            yaml_error
+                        } else {
+                            json_error
+                        }
+                    })
+                } else {
+                    Err(json_error)
+                }
+            })
     } else {
-        yaml::parse(source, limits)
+        yaml::parse_with_warnings(source, limits)
     }
 }
 

@@ -15,6 +15,15 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
+    parse_with_warnings(src, limits).map(|(doc, _)| doc)
+}
+
+/// [`parse`], with the warnings about the document: tags that are not CloudFormation's
+/// (`!Rain::Embed`, …), each kept as an unknown value in its long form.
+pub fn parse_with_warnings(
+    src: &SourceFile,
+    limits: &Limits,
+) -> Result<(Indexed, Vec<LoadError>), LoadError> {
     let offsets = CharOffsets::new(&src.text);
     let mut events = Vec::new();
     let mut documents = 0usize;
@@ -112,14 +121,15 @@ pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
         expanding: 0,
         alias_site: Span::default(),
         last_end: 0,
+        warnings: Vec::new(),
     };
     if events.is_empty() {
         builder.index.leaf(Span::new(0, 0), None);
-        return Ok(Indexed::new(Value::Null, builder.index));
+        return Ok((Indexed::new(Value::Null, builder.index), Vec::new()));
     }
     let mut pos = 0usize;
     let value = builder.node(&mut pos, None, 0)?;
-    Ok(Indexed::new(value, builder.index))
+    Ok((Indexed::new(value, builder.index), builder.warnings))
 }
 
 /// The offset of the `[` or `{` of a collection that starts at `start` (after its tag and
@@ -187,6 +197,8 @@ struct Builder<'a> {
     alias_site: Span,
     /// Where the most recently finished node ends (a block container ends with its last child).
     last_end: u32,
+    /// Tags that are not CloudFormation's, once per site (an alias repeats none).
+    warnings: Vec<LoadError>,
 }
 
 /// How a short-form tag's argument must look.
@@ -370,8 +382,8 @@ impl<'a> Builder<'a> {
                 };
                 match tag {
                     Some(tag) if is_cfn_tag(&tag) => {
-                        let (long, shape) = self.lookup_tag(&tag, span)?;
-                        self.check_shape(long, shape, ArgKind::Scalar, span)?;
+                        let (long, shape) = self.lookup_tag(&tag, span);
+                        self.check_shape(&long, shape, ArgKind::Scalar, span)?;
                         let slot = self.index.open(span, key);
                         let arg_span = self.tag_arg_span(span);
                         let arg = if long == "Fn::GetAtt" {
@@ -383,7 +395,7 @@ impl<'a> Builder<'a> {
                         };
                         self.index.close(slot);
                         self.last_end = span.end;
-                        Ok(single(long, arg))
+                        Ok(single(&long, arg))
                     }
                     tag => {
                         self.index.leaf(span, key);
@@ -405,13 +417,10 @@ impl<'a> Builder<'a> {
                     span
                 };
                 let wrapper = match tag.as_deref() {
-                    Some(t) if is_cfn_tag(t) => {
-                        let (long, shape) = self.lookup_tag(t, span)?;
-                        Some((long, shape))
-                    }
+                    Some(t) if is_cfn_tag(t) => Some(self.lookup_tag(t, span)),
                     _ => None,
                 };
-                let outer = wrapper.map(|_| self.index.open(span, key));
+                let outer = wrapper.as_ref().map(|_| self.index.open(span, key));
                 let inner_span = if wrapper.is_some() {
                     self.tag_arg_span(span)
                 } else {
@@ -444,10 +453,10 @@ impl<'a> Builder<'a> {
                             Value::Array(a) => ArgKind::List(a.len()),
                             _ => ArgKind::Map,
                         };
-                        self.check_shape(long, shape, kind, span)?;
+                        self.check_shape(&long, shape, kind, span)?;
                         self.index.set_span(outer, full);
                         self.index.close(outer);
-                        Ok(single(long, value))
+                        Ok(single(&long, value))
                     }
                     _ => {
                         self.index.set_span(slot, full);
@@ -616,20 +625,35 @@ impl<'a> Builder<'a> {
         Span::new(span.start as usize + tag_len + ws, span.end as usize)
     }
 
-    fn lookup_tag(&self, tag: &Tag, span: Span) -> Result<(&'static str, Shape), LoadError> {
-        TAGS.iter()
-            .find(|(suffix, _, _)| *suffix == tag.suffix)
-            .map(|(_, long, shape)| (*long, *shape))
-            .ok_or_else(|| {
+    /// The long form of a short-form tag. A tag that is not CloudFormation's (a
+    /// preprocessor's, such as `!Rain::Embed`) keeps its name as the key of the long form
+    /// (`{"Rain::Embed": "file.txt"}`, as Rain writes it), which policies see as an unknown
+    /// value, and a warning names it.
+    fn lookup_tag(&mut self, tag: &Tag, span: Span) -> (String, Shape) {
+        if let Some((_, long, shape)) = TAGS.iter().find(|(suffix, _, _)| *suffix == tag.suffix) {
+            return ((*long).to_string(), *shape);
+        }
+        if self.expanding == 0 {
+            let what = if tag.suffix.starts_with("Rain::") {
+                "a Rain preprocessor tag"
+            } else {
+                "not a CloudFormation function (a preprocessor's tag?)"
+            };
+            self.warnings.push(
                 LoadError::at(
                     ErrorKind::UnknownTag,
                     self.src,
                     span,
-                    format!("unknown tag !{}", tag.suffix),
+                    format!(
+                        "unknown tag !{}: {what}; its value is checked as unknown",
+                        tag.suffix
+                    ),
                     "not a CloudFormation function",
                 )
-                .with_help("CloudFormation short forms are !Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If, !Equals, !And, !Or, !Not, !Condition, !FindInMap, !Base64, !Cidr, !ImportValue, !GetAZs, !Transform (and the Rules functions); preprocessor tags such as !Rain::Embed must be expanded first")
-            })
+                .with_help("expand the template first (e.g. `rain pkg template.yaml`) to check what the tag makes; CloudFormation short forms are !Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If, !Equals, !And, !Or, !Not, !Condition, !FindInMap, !Base64, !Cidr, !ImportValue, !GetAZs, !Transform (and the Rules functions)"),
+            );
+        }
+        (tag.suffix.clone(), Shape::Any)
     }
 
     fn check_shape(

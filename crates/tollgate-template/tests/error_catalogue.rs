@@ -32,6 +32,9 @@ const KINDS: &[ErrorKind] = &[
     ErrorKind::UnknownPlanVersion,
     ErrorKind::TooManyResources,
     ErrorKind::StringTooLong,
+    ErrorKind::GetAttToNothing,
+    ErrorKind::SubToNothing,
+    ErrorKind::VariantLimit,
 ];
 
 /// Limits an example sets in its first line: `# tollgate-test: max_depth=4`.
@@ -54,6 +57,7 @@ fn options_for(text: &str) -> LoadOptions {
             "max_alias_nodes" => l.max_alias_nodes = value,
             "max_string_len" => l.max_string_len = value,
             "max_resources" => l.max_resources = value,
+            "max_undecided_conditions" => l.max_undecided_conditions = value,
             other => panic!("unknown setting {other}"),
         }
     }
@@ -80,7 +84,16 @@ fn printed(group: &str, file: &Path) -> (String, String, Option<String>) {
             format!("{name}: neither a CloudFormation template nor a Terraform plan: {reason}"),
             None,
         ),
-        Ok(Outcome::Loaded(_)) => panic!("{name} loads"),
+        // Errors that cost a value (the template is checked all the same), and warnings.
+        Ok(Outcome::Loaded(l)) => {
+            let e = l
+                .errors
+                .first()
+                .or(l.warnings.first())
+                .unwrap_or_else(|| panic!("{name} loads without an error or a warning"));
+            let help = miette::Diagnostic::help(e).map(|h| h.to_string());
+            (e.kind.code().to_string(), e.to_string(), help)
+        }
     }
 }
 

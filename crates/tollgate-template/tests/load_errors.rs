@@ -51,9 +51,30 @@ fn tag_with_the_wrong_argument_shape() {
 }
 
 #[test]
-fn unknown_tag() {
-    let (kind, line, column, _) = error("t.yaml", format!("{HEAD}      A: !Bogus x\n").as_bytes());
-    assert_eq!((kind, line, column), (ErrorKind::UnknownTag, 5, 10));
+fn unknown_tag_is_a_located_warning_and_an_unknown_value() {
+    let text = format!("{HEAD}      A: !Bogus x\n      C: !Rain::Embed f.txt\n      D: 1\n");
+    let l = match load("t.yaml", text.as_bytes(), &LoadOptions::default()) {
+        Ok(Outcome::Loaded(l)) => l,
+        other => panic!("{other:?}"),
+    };
+    let at: Vec<_> = l
+        .warnings
+        .iter()
+        .map(|w| (w.kind, w.position.map(|p| (p.line, p.column))))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (ErrorKind::UnknownTag, Some((5, 10))),
+            (ErrorKind::UnknownTag, Some((6, 10)))
+        ]
+    );
+    assert!(l.errors.is_empty());
+    // Kept in the long form; the rest of the template is there.
+    let props = &l.inputs[0].value()["Resources"]["B"]["Properties"];
+    assert_eq!(props["A"], serde_json::json!({"Bogus": "x"}));
+    assert_eq!(props["C"], serde_json::json!({"Rain::Embed": "f.txt"}));
+    assert_eq!(props["D"], 1);
 }
 
 #[test]

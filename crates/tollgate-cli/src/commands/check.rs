@@ -350,6 +350,9 @@ fn check_one(c: &Candidate, relative: &Path, s: &Settings, engine: &dyn Engine) 
         }
         Ok(Outcome::Loaded(loaded)) => loaded,
     };
+    let mut loaded = loaded;
+    let errors = std::mem::take(&mut loaded.errors);
+    let warnings = std::mem::take(&mut loaded.warnings);
     // In source order (`check` sorts), whatever order the engine's parallel chunks finished in.
     let (findings, eval_errors) = check(engine, &loaded, &s.rule_options);
     let (skips, problems) = suppress::metadata_skips(&loaded, &s.known);
@@ -385,6 +388,8 @@ fn check_one(c: &Candidate, relative: &Path, s: &Settings, engine: &dyn Engine) 
         loaded: Some(loaded),
         findings,
         eval_errors,
+        errors,
+        warnings,
         problems,
         ..FileReport::named(name)
     }

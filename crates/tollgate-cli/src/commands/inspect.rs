@@ -70,8 +70,13 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     };
     let text = serde_json::to_string_pretty(&out).into_diagnostic()?;
     println!("{text}");
-    for w in &loaded.warnings {
-        eprintln!("warning: {name}: {w}");
+    for w in loaded.errors.iter().chain(&loaded.warnings) {
+        let level = if w.kind.is_warning() {
+            "warning"
+        } else {
+            "error"
+        };
+        eprintln!("{level}: {w}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -147,6 +147,9 @@ fn run_case(
             return Err(format!("{name}: not a template or plan: {reason}"))
         }
     };
+    if let Some(e) = loaded.errors.first() {
+        return Err(e.to_string());
+    }
     let (findings, errors) =
         tollgate_policy::check(engine, &loaded, &tollgate_policy::default_options());
     if let Some(e) = errors.first() {

@@ -31,13 +31,18 @@ pub fn render(run: &Run) -> String {
     }
     for file in &run.files {
         let name = crate::baseline::normalize_path(&file.name);
-        if let Some(e) = &file.error {
+        for e in file.errors.iter().chain(&file.warnings) {
             let at = e
                 .position
                 .map(|p| format!(",line={},col={}", p.line, p.column))
                 .unwrap_or_default();
+            let command = if e.kind.is_warning() {
+                "warning"
+            } else {
+                "error"
+            };
             out.push_str(&format!(
-                "::error file={}{at},title={}::{}\n",
+                "::{command} file={}{at},title={}::{}\n",
                 property(&name),
                 property(e.kind.code()),
                 data(e.message())

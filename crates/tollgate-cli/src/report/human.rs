@@ -77,7 +77,7 @@ pub fn render(run: &Run) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     for file in &run.files {
-        if let Some(e) = &file.error {
+        for e in file.errors.iter().chain(&file.warnings) {
             let _ = handler.render_report(&mut out, e);
             out.push('\n');
         }
@@ -95,11 +95,6 @@ pub fn render(run: &Run) -> String {
             }
         }
         let Some(loaded) = &file.loaded else { continue };
-        if run.verbose {
-            for w in &loaded.warnings {
-                out.push_str(&format!("warning: {}: {w}\n", file.name));
-            }
-        }
         for r in run.shown(file) {
             let report = finding_report(run, file, loaded, r);
             let _ = handler.render_report(&mut out, &report);

@@ -14,7 +14,7 @@ pub fn render(run: &Run) -> Result<String> {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     for file in &run.files {
-        if let Some(e) = &file.error {
+        for e in &file.errors {
             errors.push(json!({
                 "file": e.file_name(),
                 "code": e.kind.code(),
@@ -68,6 +68,17 @@ pub fn render(run: &Run) -> Result<String> {
             json!({"file": null, "code": "tollgate::discover", "message": e, "location": null}),
         );
     }
+    // Strings (`file:line:col: message`), as the run's own warnings have always been.
+    let warnings: Vec<String> = run
+        .warnings
+        .iter()
+        .cloned()
+        .chain(
+            run.files
+                .iter()
+                .flat_map(|f| f.warnings.iter().map(ToString::to_string)),
+        )
+        .collect();
     let counts = run.counts();
     let out = json!({
         "version": 1,
@@ -79,7 +90,7 @@ pub fn render(run: &Run) -> Result<String> {
         },
         "findings": findings,
         "errors": errors,
-        "warnings": run.warnings,
+        "warnings": warnings,
     });
     let mut text = serde_json::to_string_pretty(&out).into_diagnostic()?;
     text.push('\n');

@@ -47,7 +47,7 @@ impl Case {
 fn cases_for(run: &Run, file: &FileReport) -> Vec<Case> {
     let mut cases = Vec::new();
     let classname = file.name.clone();
-    if let Some(e) = &file.error {
+    for e in &file.errors {
         let code = e.kind.code().to_string();
         cases.push(Case::error("load", &classname, e.to_string(), code));
     }

@@ -62,7 +62,11 @@ pub struct FileReport {
     pub loaded: Option<Box<Loaded>>,
     pub findings: Vec<Reported>,
     pub eval_errors: Vec<EvalError>,
-    pub error: Option<LoadError>,
+    /// The error that stopped the file, or the errors that each cost a value of it (then
+    /// `loaded` is set and its findings are reported beside them).
+    pub errors: Vec<LoadError>,
+    /// Values checked as unknown or assumptions made (a preprocessor tag, the variant bound).
+    pub warnings: Vec<LoadError>,
     /// Malformed suppressions in the file.
     pub problems: Vec<Problem>,
     /// Found in a directory, but neither a template nor a plan: why.
@@ -76,7 +80,8 @@ impl FileReport {
             loaded: None,
             findings: Vec::new(),
             eval_errors: Vec::new(),
-            error: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
             problems: Vec::new(),
             skipped: None,
         }
@@ -84,13 +89,18 @@ impl FileReport {
 
     pub fn error(e: LoadError) -> Self {
         FileReport {
-            error: Some(e.clone()),
             ..FileReport::named(e.file_name().to_string())
         }
+        .with_errors(vec![e])
+    }
+
+    fn with_errors(mut self, errors: Vec<LoadError>) -> Self {
+        self.errors = errors;
+        self
     }
 
     pub fn has_errors(&self) -> bool {
-        self.error.is_some() || !self.eval_errors.is_empty() || !self.problems.is_empty()
+        !self.errors.is_empty() || !self.eval_errors.is_empty() || !self.problems.is_empty()
     }
 }
 
@@ -141,7 +151,7 @@ impl Run {
         let mut by = std::collections::BTreeMap::<Severity, usize>::new();
         for f in &self.files {
             c.files += usize::from(f.loaded.is_some());
-            c.errors += usize::from(f.error.is_some()) + f.eval_errors.len() + f.problems.len();
+            c.errors += f.errors.len() + f.eval_errors.len() + f.problems.len();
             for r in &f.findings {
                 if r.suppressed.is_some() {
                     c.suppressed += 1;

@@ -118,8 +118,13 @@ pub fn render(run: &Run) -> Result<String> {
     let mut results = Vec::new();
     let mut notifications = Vec::new();
     for file in &run.files {
-        if let Some(e) = &file.error {
-            let mut n = json!({"level": "error", "message": {"text": e.to_string()},
+        for e in file.errors.iter().chain(&file.warnings) {
+            let level = if e.kind.is_warning() {
+                "warning"
+            } else {
+                "error"
+            };
+            let mut n = json!({"level": level, "message": {"text": e.to_string()},
                                "descriptor": {"id": e.kind.code()}});
             if let Some(p) = e.position {
                 n["locations"] = json!([{"physicalLocation": physical(

@@ -1,8 +1,8 @@
 //! Resolution of a template into the document the policies see, with an origin index
 //! (resolved pointer → source site, plus related spans such as a parameter's `Default`).
 
-use super::conditions::{cycle_message, ConditionEval, Tri};
-use super::{as_intrinsic, PSEUDO_PARAMETERS};
+use super::as_intrinsic;
+use super::conditions::{cycle_message, CondError, ConditionEval, Tri};
 use crate::error::{ErrorKind, LoadError};
 use crate::index::{IndexBuilder, Indexed, Related};
 use crate::source::{SourceFile, Span};
@@ -33,22 +33,42 @@ struct Param {
     related: Vec<Related>,
 }
 
+/// A resolved template: its variants, and what resolution found wrong or assumed.
+#[derive(Debug)]
+pub struct Resolved {
+    pub variants: Vec<Variant>,
+    /// Each costs a value, not the template (an undeclared name, a malformed intrinsic): the
+    /// value is unknown to the policies, and the rest of the template is still checked.
+    pub errors: Vec<LoadError>,
+    pub warnings: Vec<LoadError>,
+}
+
 /// Resolves `template` once per assignment of the undecided conditions that matter.
-/// Returns the variants and warnings (e.g. the variant bound was reached).
+/// Only what stops the whole template (too many resources) is an `Err`.
 pub fn resolve_variants(
     src: &SourceFile,
     template: &Indexed,
     overrides: &BTreeMap<String, Value>,
     limits: &Limits,
-) -> Result<(Vec<Variant>, Vec<String>), LoadError> {
+) -> Result<Resolved, LoadError> {
     let ctx = Context::new(src, template, overrides, limits)?;
     let mut variants = Vec::new();
     let mut warnings = Vec::new();
+    let mut errors = ctx.errors.clone();
     let mut stack = vec![HashMap::<String, bool>::new()];
     let mut capped: Vec<String> = Vec::new();
     while let Some(forced) = stack.pop() {
         let mut run = Run::new(&ctx, &forced);
-        let doc = run.document()?;
+        let doc = run.document();
+        // Variants meet the same malformed nodes: each is reported once.
+        for e in run.errors.drain(..) {
+            if !errors
+                .iter()
+                .any(|x| x.kind == e.kind && x.span() == e.span() && x.message() == e.message())
+            {
+                errors.push(e);
+            }
+        }
         let first_undecided = run
             .undecided
             .iter()
@@ -81,16 +101,26 @@ pub fn resolve_variants(
         }
     }
     if !capped.is_empty() {
-        warnings.push(format!(
-            "more than {} undecided conditions: {} assumed true (checking every combination \
-             would take more than {} variants); give parameter values with --param to decide them",
-            limits.max_undecided_conditions,
-            capped.join(", "),
-            1u64.checked_shl(u32::try_from(limits.max_undecided_conditions).unwrap_or(u32::MAX))
-                .unwrap_or(u64::MAX)
+        warnings.push(LoadError::file(
+            ErrorKind::VariantLimit,
+            &src.name,
+            format!(
+                "more than {} undecided conditions: {} assumed true (checking every combination \
+                 would take more than {} variants); give parameter values with --param to decide them",
+                limits.max_undecided_conditions,
+                capped.join(", "),
+                1u64.checked_shl(u32::try_from(limits.max_undecided_conditions).unwrap_or(u32::MAX))
+                    .unwrap_or(u64::MAX)
+            ),
         ));
     }
-    Ok((variants, warnings))
+    // In document order, whichever check found them.
+    errors.sort_by_key(|e| e.span().map(|s| s.start));
+    Ok(Resolved {
+        variants,
+        errors,
+        warnings,
+    })
 }
 
 struct Context<'a> {
@@ -102,43 +132,8 @@ struct Context<'a> {
     conditions: Map<String, Value>,
     is_sam: bool,
     max_depth: usize,
-}
-
-/// The first `Fn::If` below the node at `idx` (value `v`) whose condition is `missing`.
-fn find_if_naming<'v>(
-    tpl: &Indexed,
-    idx: usize,
-    v: &'v Value,
-    missing: &dyn Fn(&str) -> bool,
-    found: &mut Option<(&'v str, usize)>,
-) {
-    if found.is_some() {
-        return;
-    }
-    if let Some(("Fn::If", Value::Array(args))) = as_intrinsic(v) {
-        if let Some(Value::String(name)) = args.first() {
-            if missing(name) {
-                *found = Some((name.as_str(), idx));
-                return;
-            }
-        }
-    }
-    let mut c = idx + 1;
-    match v {
-        Value::Object(m) => {
-            for child in m.values() {
-                find_if_naming(tpl, c, child, missing, found);
-                c = tpl.next_sibling(c);
-            }
-        }
-        Value::Array(a) => {
-            for child in a {
-                find_if_naming(tpl, c, child, missing, found);
-                c = tpl.next_sibling(c);
-            }
-        }
-        _ => {}
-    }
+    /// Found before resolution: undeclared names, condition cycles.
+    errors: Vec<LoadError>,
 }
 
 /// The `Condition` references below the node at `idx` (value `v`): (name, node index).
@@ -271,7 +266,7 @@ impl<'a> Context<'a> {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let ctx = Context {
+        let mut ctx = Context {
             src,
             template,
             params,
@@ -280,61 +275,30 @@ impl<'a> Context<'a> {
             conditions,
             is_sam: crate::detect::is_sam(&template.value),
             max_depth: limits.max_depth,
+            errors: Vec::new(),
         };
         if let Some(Value::Object(defs)) = root.get("Conditions") {
             let idx = child_idx(template, 0, root, "Conditions").unwrap_or(0);
-            ctx.check_conditions(idx, defs)?;
+            ctx.errors = ctx.check_conditions(idx, defs);
         }
-        ctx.check_condition_uses(root)?;
+        let is_parameter = |name: &str| ctx.params.contains_key(name);
+        let declared = super::validate::Declared {
+            parameters: &is_parameter,
+            resources: ctx.resources,
+            conditions: &ctx.conditions,
+            is_sam: ctx.is_sam,
+        };
+        let undeclared = super::validate::undeclared_names(src, template, &declared);
+        ctx.errors.extend(undeclared);
         Ok(ctx)
-    }
-
-    /// Every `Fn::If` (wherever it is: sections that are not resolved, such as `Outputs`,
-    /// included) and every output's `Condition` names a defined condition.
-    fn check_condition_uses(&self, root: &Map<String, Value>) -> Result<(), LoadError> {
-        let tpl = self.template;
-        let missing = |name: &str| !self.conditions.contains_key(name);
-        let mut found = None;
-        find_if_naming(tpl, 0, &tpl.value, &missing, &mut found);
-        if let Some((name, at)) = found {
-            return Err(self.error(
-                ErrorKind::MissingCondition,
-                at,
-                format!("Fn::If names condition {name}, which is not defined in Conditions"),
-                "unknown condition",
-            ));
-        }
-        if let Some(Value::Object(outputs)) = root.get("Outputs") {
-            let oidx = child_idx(tpl, 0, root, "Outputs").unwrap_or(0);
-            let mut c = oidx + 1;
-            for (name, output) in outputs {
-                if let Some(cond) = output.get("Condition").and_then(Value::as_str) {
-                    if missing(cond) {
-                        let at = output
-                            .as_object()
-                            .and_then(|o| child_idx(tpl, c, o, "Condition"))
-                            .unwrap_or(c);
-                        return Err(self.error(
-                            ErrorKind::MissingCondition,
-                            at,
-                            format!(
-                                "output {name} has Condition {cond}, which is not defined in Conditions"
-                            ),
-                            "unknown condition",
-                        ));
-                    }
-                }
-                c = tpl.next_sibling(c);
-            }
-        }
-        Ok(())
     }
 
     /// Every condition a condition names exists, and no condition depends on itself: checked
     /// for all conditions (CloudFormation rejects the template even when no resource uses
     /// them), with an error at the `Condition` reference at fault.
-    fn check_conditions(&self, idx: usize, defs: &Map<String, Value>) -> Result<(), LoadError> {
+    fn check_conditions(&self, idx: usize, defs: &Map<String, Value>) -> Vec<LoadError> {
         let tpl = self.template;
+        let mut errors = Vec::new();
         // For each condition: the conditions it names, with the node that names them.
         let names: Vec<&String> = defs.keys().collect();
         let position: HashMap<&str, usize> = names
@@ -351,16 +315,14 @@ impl<'a> Context<'a> {
             for (target, at) in refs {
                 match position.get(target) {
                     Some(t) => out.push((*t, at)),
-                    None => {
-                        return Err(self.error(
-                            ErrorKind::MissingCondition,
-                            at,
-                            format!(
-                                "condition {name} names condition {target}, which is not defined in Conditions"
-                            ),
-                            "unknown condition",
-                        ))
-                    }
+                    None => errors.push(self.error(
+                        ErrorKind::MissingCondition,
+                        at,
+                        format!(
+                            "condition {name} names condition {target}, which is not defined in Conditions"
+                        ),
+                        "unknown condition",
+                    )),
                 }
             }
             edges.push(out);
@@ -391,16 +353,22 @@ impl<'a> Context<'a> {
                             .map(|(n, _)| names[*n].clone())
                             .collect();
                         cycle.push(names[target].clone());
-                        return Err(self
-                            .error(ErrorKind::ConditionCycle, at, cycle_message(&cycle), "here")
+                        errors.push(
+                            self.error(
+                                ErrorKind::ConditionCycle,
+                                at,
+                                cycle_message(&cycle),
+                                "here",
+                            )
                             .with_help(
                                 "a condition cannot depend on itself, directly or through others",
-                            ));
+                            ),
+                        );
                     }
                     0 => {
                         if path.len() >= self.max_depth {
-                            return Err(self
-                                .error(
+                            errors.push(
+                                self.error(
                                     ErrorKind::TooDeep,
                                     at,
                                     format!(
@@ -411,7 +379,9 @@ impl<'a> Context<'a> {
                                 )
                                 .with_help(
                                     "raise the limit with --max-depth if this template is genuine",
-                                ));
+                                ),
+                            );
+                            return errors;
                         }
                         state[target] = 1;
                         path.push((target, 0));
@@ -420,7 +390,7 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        Ok(())
+        errors
     }
 
     fn span(&self, idx: usize) -> Span {
@@ -438,19 +408,7 @@ impl<'a> Context<'a> {
         if kind != ErrorKind::MissingCondition {
             return error;
         }
-        let mut defined: Vec<&str> = self.conditions.keys().map(String::as_str).collect();
-        let help = match defined.len() {
-            0 => "the template has no Conditions section: define the condition there".to_string(),
-            n => {
-                defined.truncate(10);
-                let more = if n > 10 { ", …" } else { "" };
-                format!(
-                    "define it under Conditions, or use one that is defined: {}{more}",
-                    defined.join(", ")
-                )
-            }
-        };
-        error.with_help(help)
+        error.with_help(super::validate::missing_condition_help(&self.conditions))
     }
 }
 
@@ -474,6 +432,9 @@ struct Run<'c, 'a> {
     /// Undecided conditions met in this pass, in the order they were met.
     undecided: Vec<String>,
     out: IndexBuilder,
+    /// Conditions that could not be evaluated (a malformed condition function): each makes
+    /// its condition true, not the template unreadable.
+    errors: Vec<LoadError>,
 }
 
 impl<'c, 'a> Run<'c, 'a> {
@@ -483,14 +444,15 @@ impl<'c, 'a> Run<'c, 'a> {
             conds: ConditionEval::new(&ctx.conditions, forced, ctx.max_depth),
             undecided: Vec::new(),
             out: IndexBuilder::with_capacity(ctx.template.node_count()),
+            errors: Vec::new(),
         }
     }
 
-    fn document(&mut self) -> Result<Indexed, LoadError> {
+    fn document(&mut self) -> Indexed {
         let tpl = self.ctx.template;
         let Some(root) = tpl.value.as_object() else {
             // `Context::new` rejects a template that is not a mapping.
-            return Ok(Indexed::default());
+            return Indexed::default();
         };
         let slot = self.out.open(self.ctx.span(0), None);
         let mut out = Map::new();
@@ -498,7 +460,7 @@ impl<'c, 'a> Run<'c, 'a> {
         for (k, v) in root {
             let key = tpl.info(c).and_then(|n| n.key);
             if k == "Resources" {
-                out.insert(k.clone(), self.resources(c, v, key)?);
+                out.insert(k.clone(), self.resources(c, v, key));
             } else {
                 out.insert(k.clone(), self.copy(c, v, key));
             }
@@ -506,13 +468,13 @@ impl<'c, 'a> Run<'c, 'a> {
         }
         self.out.close(slot);
         let builder = std::mem::take(&mut self.out);
-        Ok(Indexed::new(Value::Object(out), builder))
+        Indexed::new(Value::Object(out), builder)
     }
 
-    fn resources(&mut self, idx: usize, v: &Value, key: Option<Span>) -> Result<Value, LoadError> {
+    fn resources(&mut self, idx: usize, v: &Value, key: Option<Span>) -> Value {
         let tpl = self.ctx.template;
         let Some(map) = v.as_object() else {
-            return Ok(self.copy(idx, v, key));
+            return self.copy(idx, v, key);
         };
         let slot = self.out.open(self.ctx.span(idx), key);
         let mut out = Map::new();
@@ -533,23 +495,15 @@ impl<'c, 'a> Run<'c, 'a> {
                         .as_object()
                         .and_then(|o| child_idx(tpl, c, o, "Condition"))
                         .unwrap_or(c);
-                    if !self.conds.exists(cond) {
-                        return Err(self.ctx.error(
-                            ErrorKind::MissingCondition,
-                            at,
-                            format!(
-                                "resource {name} has Condition {cond}, which is not defined in Conditions"
-                            ),
-                            "unknown condition",
-                        ));
-                    }
-                    self.decide(cond, at)?
+                    // An undefined condition (reported before resolution): the resource is
+                    // checked as if it held.
+                    !self.conds.exists(cond) || self.decide(cond, at)
                 }
                 None => true,
             };
             if include {
                 let mark = self.out.mark();
-                match self.resolve(c, res, rkey)? {
+                match self.resolve(c, res, rkey) {
                     Some(r) => {
                         out.insert(name.clone(), r);
                     }
@@ -559,11 +513,13 @@ impl<'c, 'a> Run<'c, 'a> {
             c = tpl.next_sibling(c);
         }
         self.out.close(slot);
-        Ok(Value::Object(out))
+        Value::Object(out)
     }
 
-    /// Decides a named condition under this variant (undecided ones are recorded).
-    fn decide(&mut self, name: &str, at: usize) -> Result<bool, LoadError> {
+    /// Decides a named condition under this variant (undecided ones are recorded). One that
+    /// cannot be evaluated is true, with an error; a cycle or an undefined name was reported
+    /// before resolution.
+    fn decide(&mut self, name: &str, at: usize) -> bool {
         let ctx = self.ctx;
         let mut value_of = |v: &Value| -> Tri {
             match Self::eval_pure(ctx, v) {
@@ -572,15 +528,20 @@ impl<'c, 'a> Run<'c, 'a> {
             }
         };
         match self.conds.condition(name, &mut value_of) {
-            Ok(Some(b)) => Ok(b),
+            Ok(Some(b)) => b,
             Ok(None) => {
                 if !self.undecided.iter().any(|n| n == name) {
                     self.undecided.push(name.to_string());
                 }
                 // Under the variant bound the enumeration fixes it; past it, true is assumed.
-                Ok(true)
+                true
             }
-            Err(e) => Err(e.into_load_error(|kind, msg| ctx.error(kind, at, msg, "used here"))),
+            Err(CondError::Cycle(_) | CondError::Missing(_)) => true,
+            Err(e) => {
+                let e = e.into_load_error(|kind, msg| ctx.error(kind, at, msg, "used here"));
+                self.errors.push(e);
+                true
+            }
         }
     }
 
@@ -624,19 +585,14 @@ impl<'c, 'a> Run<'c, 'a> {
     }
 
     /// Resolves the node at `idx`; `None` when it resolves to `AWS::NoValue`.
-    fn resolve(
-        &mut self,
-        idx: usize,
-        v: &Value,
-        key: Option<Span>,
-    ) -> Result<Option<Value>, LoadError> {
+    fn resolve(&mut self, idx: usize, v: &Value, key: Option<Span>) -> Option<Value> {
         let tpl = self.ctx.template;
         if let Some((f, args)) = as_intrinsic(v) {
             let site = self.ctx.span(idx);
             if f == "Fn::If" {
-                return self.resolve_if(idx, args, key);
+                return self.resolve_if(idx, v, args, key);
             }
-            return Ok(match self.eval(idx, v)? {
+            return match self.eval(idx, v) {
                 Eval::NoValue => None,
                 Eval::Known(val, related) => {
                     self.emit(&val, site, key, related);
@@ -646,7 +602,7 @@ impl<'c, 'a> Run<'c, 'a> {
                     self.emit(&val, site, key, Vec::new());
                     Some(val)
                 }
-            });
+            };
         }
         let slot = self.out.open(self.ctx.span(idx), key);
         let mut c = idx + 1;
@@ -656,7 +612,7 @@ impl<'c, 'a> Run<'c, 'a> {
                 for (k, child) in m {
                     let ck = tpl.info(c).and_then(|n| n.key);
                     let mark = self.out.mark();
-                    match self.resolve(c, child, ck)? {
+                    match self.resolve(c, child, ck) {
                         Some(r) => {
                             out.insert(k.clone(), r);
                         }
@@ -670,7 +626,7 @@ impl<'c, 'a> Run<'c, 'a> {
                 let mut out = Vec::new();
                 for child in a {
                     let mark = self.out.mark();
-                    match self.resolve(c, child, None)? {
+                    match self.resolve(c, child, None) {
                         Some(r) => out.push(r),
                         None => self.out.truncate(mark),
                     }
@@ -681,23 +637,27 @@ impl<'c, 'a> Run<'c, 'a> {
             other => other.clone(),
         };
         self.out.close(slot);
-        Ok(Some(out))
+        Some(out)
     }
 
     /// `Fn::If`: the chosen branch keeps its own spans below the top, which points at the
-    /// `!If` node with a related location at the branch.
+    /// `!If` node with a related location at the branch. A malformed one, or one naming an
+    /// undefined condition (reported before resolution), is an unknown value.
     fn resolve_if(
         &mut self,
         idx: usize,
+        v: &Value,
         args: &Value,
         key: Option<Span>,
-    ) -> Result<Option<Value>, LoadError> {
-        let (cond, branches) = self.if_args(idx, args)?;
-        let chosen = self.decide(&cond, idx)?;
+    ) -> Option<Value> {
+        let Some((cond, branches)) = self.if_args(args) else {
+            return Some(self.copy(idx, v, key));
+        };
+        let chosen = self.decide(&cond, idx);
         let c = self.if_branch(idx, chosen);
         let branch = if chosen { &branches[0] } else { &branches[1] };
         let mark = self.out.mark();
-        let resolved = self.resolve(c, branch, key)?;
+        let resolved = self.resolve(c, branch, key);
         if resolved.is_some() {
             let slot_span = self.ctx.span(idx);
             let branch_span = self.ctx.span(c);
@@ -710,7 +670,7 @@ impl<'c, 'a> Run<'c, 'a> {
                 },
             );
         }
-        Ok(resolved)
+        resolved
     }
 
     /// The node index of the branch `Fn::If` (at `idx`) takes: its argument list is at
@@ -725,37 +685,16 @@ impl<'c, 'a> Run<'c, 'a> {
         }
     }
 
-    fn if_args<'v>(
-        &self,
-        idx: usize,
-        args: &'v Value,
-    ) -> Result<(String, [&'v Value; 2]), LoadError> {
+    /// The condition and the two branches of a well-formed `Fn::If` naming a defined condition.
+    fn if_args<'v>(&self, args: &'v Value) -> Option<(String, [&'v Value; 2])> {
         match args.as_array().map(Vec::as_slice) {
-            Some([Value::String(c), a, b]) => {
-                if !self.conds.exists(c) {
-                    return Err(self.ctx.error(
-                        ErrorKind::MissingCondition,
-                        idx,
-                        format!("Fn::If names condition {c}, which is not defined in Conditions"),
-                        "unknown condition",
-                    ));
-                }
-                Ok((c.clone(), [a, b]))
-            }
-            _ => Err(self
-                .ctx
-                .error(
-                    ErrorKind::IntrinsicShape,
-                    idx,
-                    "Fn::If takes [condition name, value if true, value if false]",
-                    "wrong arguments",
-                )
-                .with_help("e.g. `!If [IsProd, m5.large, t3.micro]`")),
+            Some([Value::String(c), a, b]) if self.conds.exists(c) => Some((c.clone(), [a, b])),
+            _ => None,
         }
     }
 
     /// Evaluates an intrinsic (or a plain value containing intrinsics) without emitting nodes.
-    fn eval(&mut self, idx: usize, v: &Value) -> Result<Eval, LoadError> {
+    fn eval(&mut self, idx: usize, v: &Value) -> Eval {
         let tpl = self.ctx.template;
         let Some((f, args)) = as_intrinsic(v) else {
             // A plain container: evaluate its children.
@@ -766,7 +705,7 @@ impl<'c, 'a> Run<'c, 'a> {
                 Value::Object(m) => {
                     let mut out = Map::new();
                     for (k, child) in m {
-                        match self.eval(c, child)? {
+                        match self.eval(c, child) {
                             Eval::Known(x, r) => {
                                 related.extend(r);
                                 out.insert(k.clone(), x);
@@ -784,7 +723,7 @@ impl<'c, 'a> Run<'c, 'a> {
                 Value::Array(a) => {
                     let mut out = Vec::new();
                     for child in a {
-                        match self.eval(c, child)? {
+                        match self.eval(c, child) {
                             Eval::Known(x, r) => {
                                 related.extend(r);
                                 out.push(x);
@@ -801,78 +740,58 @@ impl<'c, 'a> Run<'c, 'a> {
                 }
                 other => other.clone(),
             };
-            return Ok(if unknown {
+            return if unknown {
                 Eval::Unknown(out)
             } else {
                 Eval::Known(out, related)
-            });
+            };
         };
         let args_idx = idx + 1;
         match f {
-            "Ref" => self.eval_ref(idx, args),
+            "Ref" => self.eval_ref(v, args),
             "Fn::If" => {
-                let (cond, branches) = self.if_args(idx, args)?;
-                let chosen = self.decide(&cond, idx)?;
+                let Some((cond, branches)) = self.if_args(args) else {
+                    return Eval::Unknown(v.clone());
+                };
+                let chosen = self.decide(&cond, idx);
                 let c = self.if_branch(idx, chosen);
                 self.eval(c, if chosen { branches[0] } else { branches[1] })
             }
             _ => {
-                let evaluated = self.eval(args_idx, args)?;
+                let evaluated = self.eval(args_idx, args);
                 let (args_v, related) = match evaluated {
                     Eval::Known(x, r) => (x, r),
-                    Eval::Unknown(x) => return Ok(Eval::Unknown(wrap(f, x))),
-                    Eval::NoValue => return Ok(Eval::Unknown(v.clone())),
+                    Eval::Unknown(x) => return Eval::Unknown(wrap(f, x)),
+                    Eval::NoValue => return Eval::Unknown(v.clone()),
                 };
-                Ok(match compute(f, &args_v, self.ctx) {
+                match compute(f, &args_v, self.ctx) {
                     Some(Computed::Value(x, more)) => {
                         let mut related = related;
                         related.extend(more);
                         Eval::Known(x, related)
                     }
                     None => Eval::Unknown(wrap(f, args_v)),
-                })
+                }
             }
         }
     }
 
-    fn eval_ref(&mut self, idx: usize, args: &Value) -> Result<Eval, LoadError> {
+    /// A parameter's value; anything else (a resource, a pseudo parameter, a malformed or
+    /// undeclared `Ref`, which were reported before resolution) is unknown.
+    fn eval_ref(&mut self, v: &Value, args: &Value) -> Eval {
         let Some(name) = args.as_str() else {
-            return Err(self.ctx.error(
-                ErrorKind::IntrinsicShape,
-                idx,
-                "Ref takes a name",
-                "expected a string",
-            ));
+            return Eval::Unknown(v.clone());
         };
         if name == "AWS::NoValue" {
-            return Ok(Eval::NoValue);
+            return Eval::NoValue;
         }
-        if let Some(p) = self.ctx.params.get(name) {
-            return Ok(match &p.value {
-                Some(v) => Eval::Known(v.clone(), p.related.clone()),
-                None => Eval::Unknown(wrap("Ref", Value::String(name.to_string()))),
-            });
+        match self.ctx.params.get(name) {
+            Some(Param {
+                value: Some(x),
+                related,
+            }) => Eval::Known(x.clone(), related.clone()),
+            _ => Eval::Unknown(wrap("Ref", Value::String(name.to_string()))),
         }
-        // SAM creates resources of its own (`ServerlessRestApi`, `<Function>Role` …).
-        if PSEUDO_PARAMETERS.contains(&name)
-            || self.ctx.resources.contains_key(name)
-            || self.ctx.is_sam
-        {
-            return Ok(Eval::Unknown(wrap("Ref", Value::String(name.to_string()))));
-        }
-        Err(self
-            .ctx
-            .error(
-                ErrorKind::RefToNothing,
-                idx,
-                format!(
-                "Ref to {name}, which is neither a parameter, a resource nor a pseudo parameter"
-            ),
-                "refers to nothing",
-            )
-            .with_help(format!(
-                "declare a parameter or a resource named {name}, or correct the name"
-            )))
     }
 
     /// Evaluation used inside conditions (no spans, no errors: anything odd is unknown).
