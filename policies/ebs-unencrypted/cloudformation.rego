@@ -1,6 +1,6 @@
 # ebs-unencrypted — cloudformation. The contract is CONTROLS.md; helpers are in policies/lib/tollgate.rego.
 # tollgate: scope=resource
-# tollgate: types=AWS::EC2::Volume,AWS::EC2::Instance,AWS::EC2::LaunchTemplate
+# tollgate: types=AWS::EC2::Volume,AWS::EC2::Instance,AWS::EC2::LaunchTemplate,AWS::AutoScaling::LaunchConfiguration
 package tollgate.rules.cloudformation.ebs_unencrypted
 
 import rego.v1
@@ -22,7 +22,7 @@ deny contains {
 	not lib.cfn_is_set(props, "SnapshotId")
 }
 
-# Block-device mappings of instances and launch templates.
+# Block-device mappings of instances, launch templates and launch configurations.
 mappings contains [name, ["Resources", name, "Properties", "BlockDeviceMappings"], "instance"] if {
 	some name, res in lib.items(input.Resources)
 	res.Type == "AWS::EC2::Instance"
@@ -31,6 +31,11 @@ mappings contains [name, ["Resources", name, "Properties", "BlockDeviceMappings"
 mappings contains [name, ["Resources", name, "Properties", "LaunchTemplateData", "BlockDeviceMappings"], "launch template"] if {
 	some name, res in lib.items(input.Resources)
 	res.Type == "AWS::EC2::LaunchTemplate"
+}
+
+mappings contains [name, ["Resources", name, "Properties", "BlockDeviceMappings"], "launch configuration"] if {
+	some name, res in lib.items(input.Resources)
+	res.Type == "AWS::AutoScaling::LaunchConfiguration"
 }
 
 deny contains {

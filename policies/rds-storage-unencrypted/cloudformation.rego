@@ -23,7 +23,9 @@ deny contains {
 	not lib.cfn_is_set(props, "SourceDBInstanceIdentifier")
 }
 
-# A DB cluster, unless Aurora Serverless v1 (EngineMode serverless, always encrypted).
+# A DB cluster, unless Aurora Serverless v1 (EngineMode serverless, always encrypted) or restored
+# from a snapshot or cloned from another cluster (SnapshotIdentifier, SourceDBClusterIdentifier:
+# it inherits its source's encryption).
 deny contains {
 	"message": "DB cluster storage is not encrypted (StorageEncrypted is not true)",
 	"pointer": lib.pointer(lib.value_path(props, "StorageEncrypted", ["Resources", name, "Properties"], ["Resources", name])),
@@ -34,6 +36,8 @@ deny contains {
 	props := lib.cfn_props(res)
 	not lib.is_true(object.get(props, "StorageEncrypted", null))
 	not serverless(props.EngineMode)
+	not lib.cfn_is_set(props, "SnapshotIdentifier")
+	not lib.cfn_is_set(props, "SourceDBClusterIdentifier")
 }
 
 serverless(mode) if lower(trim_space(mode)) == "serverless"

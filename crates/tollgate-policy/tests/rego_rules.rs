@@ -979,6 +979,8 @@ fn tf_ebs() {
                 "/resources/6/after/root_block_device/0/encrypted"
             ),
             ("aws_instance.web", "/resources/6/after/ebs_block_device/0"),
+            // No root_block_device in the plan: the root volume's encryption is not set.
+            ("aws_instance.unset", "/resources/7/after"),
             (
                 "aws_launch_template.lt",
                 "/resources/8/after/block_device_mappings/1/ebs/0/encrypted"
