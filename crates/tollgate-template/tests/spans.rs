@@ -40,7 +40,7 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
     ("cloudformation/cfn_nag/spec/test_templates/yaml/s3/bucket_with_non_literal_policy.yml", "Ref to ${AWS::AccountId} (undefined)"),
     ("cloudformation/checkov/tests/cloudformation/checks/resource/aws/example_IAMStarActionPolicyDocument/cfn_bad_iam_pass.yaml", "Fn::If names condition cCondition, which is not d"),
     ("cloudformation/checkov/tests/cloudformation/checks/resource/aws/example_LambdaEnvironmentCredentials/PASS.yaml", "Ref to MySuperCoolFortyCharLongStateMachineeeee, which is neither a pa"),
-    ("cloudformation/checkov/tests/cloudformation/graph/graph_runner/resources/complex_jsonpath_if_condition/example.yaml", "invalid YAML: invalid indentation"),
+    ("cloudformation/checkov/tests/cloudformation/graph/graph_runner/resources/complex_jsonpath_if_condition/example.yaml", "Ref to SSMLogGroup (undefined); its YAML (a flow sequence closed left of its key) loads since issue 11"),
     ("cloudformation/checkov/tests/cloudformation/parser/cfn_bad_iam.yaml", "Fn::If names condition cCondition, which is not defined in Conditions"),
     ("cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref.yaml", "Ref to ElasticsearchVersion (undefined)"),
     ("cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref_bad.yaml", "Ref takes a string, found a list of 1"),
