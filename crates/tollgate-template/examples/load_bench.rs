@@ -45,13 +45,16 @@ fn main() {
     let options = LoadOptions::default();
     let mut best = f64::MAX;
     let mut errors = 0;
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
     let mut times = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
         errors = 0;
+        kinds.clear();
         for (name, b) in &files {
-            if load(name, b, &options).is_err() {
+            if let Err(e) = load(name, b, &options) {
                 errors += 1;
+                *kinds.entry(e.kind.code()).or_default() += 1;
             }
         }
         times.push(format!("{:.3}", t.elapsed().as_secs_f64()));
@@ -76,4 +79,8 @@ fn main() {
         peak_kib as f64 / 1024.0,
         bytes as f64 / 1048576.0
     );
+    if !kinds.is_empty() {
+        let by_kind: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("errors by code: {}", by_kind.join(", "));
+    }
 }

@@ -37,30 +37,48 @@ pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
 
 /// Re-parses a file saphyr rejected for the indentation of a flow collection or of a quoted
 /// scalar's continuation line, with those lines indented further (which changes no value:
-/// leading white space is not content there); spans still point into the original text.
-/// `None` when that does not help: the original error stands.
+/// leading white space is not content there), or for a tab after a mapping's `:`, with that
+/// tab made a space; spans still point into the original text. `None` when that does not
+/// help: the original error stands.
 fn tolerant(
     src: &SourceFile,
     limits: &Limits,
     first: &ScanFailure,
 ) -> Result<Option<Indexed>, LoadError> {
-    let regions = compat::regions(&src.text);
+    let found = compat::scan(&src.text);
+    let regions = &found.regions;
     let mut padded = vec![false; regions.len()];
+    let mut tabs: Vec<usize> = Vec::new();
     let mut at = first.at;
+    let mut info = first.error.info().to_string();
+    let mut reparsed = 0usize;
     for round in 0..compat::MAX_ROUNDS {
-        let Some(hit) = regions.iter().position(|r| r.contains(at)) else {
-            return Ok(None);
-        };
-        if padded.get(hit) != Some(&false) {
-            return Ok(None);
-        }
-        if round == 0 {
-            if let Some(p) = padded.get_mut(hit) {
+        if let Some(tab) = compat::tab_separator(&src.text, at, &info) {
+            if tab.iter().any(|t| tabs.contains(t)) {
+                return Ok(None);
+            }
+            if tabs.is_empty() {
+                tabs.extend(tab);
+            } else {
+                // A second one: the file is written this way throughout.
+                tabs.extend(tab);
+                tabs.extend(compat::all_tab_separators(&src.text, &found));
+            }
+            tabs.sort_unstable();
+            tabs.dedup();
+        } else {
+            let Some(hit) = regions.iter().position(|r| r.contains(at)) else {
+                return Ok(None);
+            };
+            if padded.get(hit) != Some(&false) {
+                return Ok(None);
+            }
+            if padded.iter().any(|p| *p) {
+                // A second region fails too: the file is written this way throughout.
+                padded.iter_mut().for_each(|p| *p = true);
+            } else if let Some(p) = padded.get_mut(hit) {
                 *p = true;
             }
-        } else {
-            // A second region fails too: the file is written this way throughout.
-            padded.iter_mut().for_each(|p| *p = true);
         }
         let chosen: Vec<&compat::Region> = regions
             .iter()
@@ -70,12 +88,19 @@ fn tolerant(
         if compat::padding(&src.text, &chosen) > compat::max_padding(src.text.len()) {
             return Ok(None);
         }
-        let (text, map) = compat::pad(&src.text, &chosen);
+        if round > 0 && reparsed.saturating_add(src.text.len()) > compat::MAX_REPARSED {
+            return Ok(None);
+        }
+        reparsed = reparsed.saturating_add(src.text.len());
+        let (text, map) = compat::pad(&src.text, &chosen, &tabs);
         let offsets = CharOffsets::mapped(map, src.text.len());
         match collect(src, &text, &offsets) {
             Ok(events) => return build(src, limits, &events).map(Some),
             Err(Stop::Load(error)) => return Err(error),
-            Err(Stop::Scan(next)) if compat::tolerable(next.error.info()) => at = next.at,
+            Err(Stop::Scan(next)) if compat::tolerable(next.error.info()) => {
+                at = next.at;
+                info = next.error.info().to_string();
+            }
             Err(Stop::Scan(_)) => return Ok(None),
         }
     }

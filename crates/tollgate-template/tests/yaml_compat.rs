@@ -100,6 +100,9 @@ const SPANS: &[(&str, &str, &str, &str)] = &[
     ("double-quoted-column-1.yaml", "/Resources/Function/Properties/Role", "12:13", "!GetAtt Role.Arn"),
     ("quoted-in-flow-dedented.yaml", "/Resources/Topic/Properties/Tags/0/Value", "8:9", "\"alerts for\n the on-call team\""),
     ("quoted-in-flow-dedented.yaml", "/Resources/Topic/Properties/TopicName", "10:18", "alerts"),
+    ("tab-after-colon.yaml", "/Resources/Bucket/Type", "6:11", "AWS::S3::Bucket"),
+    ("tab-after-colon.yaml", "/Resources/Bucket/Properties/BucketName", "8:19", "logs-bucket"),
+    ("tab-after-colon.yaml", "/Resources/Bucket/Properties/Tags/0/Value", "9:33", "core"),
     ("quoted-tab-indented.yaml", "/Resources/Bucket/Metadata/Note", "7:13", "\"kept for\n\taudits\""),
     ("quoted-tab-indented.yaml", "/Resources/Bucket/Properties/BucketName", "10:19", "audit"),
 ];
@@ -185,5 +188,27 @@ fn the_tolerant_path_is_bounded() {
         started.elapsed() < std::time::Duration::from_secs(10),
         "took {:?}",
         started.elapsed()
+    );
+}
+
+/// A file with a tab after every `:` loads in a few re-parses; a tab inside a block scalar,
+/// which is content, stays a tab.
+#[test]
+fn tabs_after_colons_throughout_a_file() {
+    let mut text = String::from("Resources:\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "  Bucket{i}:\n    Type:\tAWS::S3::Bucket\n    Properties:\n      BucketName:\tb{i}\n"
+        ));
+    }
+    text.push_str("  Config:\n    Type:\tAWS::SSM::Parameter\n    Properties:\n      Type: String\n      Value: |\n        key:\tvalue\n");
+    let doc = parse(&SourceFile::new("tabs.yaml", text), &Limits::default()).unwrap();
+    assert_eq!(
+        doc.value["Resources"]["Bucket199"]["Properties"]["BucketName"],
+        "b199"
+    );
+    assert_eq!(
+        doc.value["Resources"]["Config"]["Properties"]["Value"],
+        "key:\tvalue\n"
     );
 }

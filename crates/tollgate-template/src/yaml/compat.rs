@@ -19,9 +19,19 @@
 //! wrong place. It never decides anything on its own: a region is only re-indented when
 //! saphyr's error is inside it, and if saphyr still rejects the copy, the original error is
 //! reported.
+//!
+//! One more libyaml leniency is on a single character: `Key:<tab>value` (saphyr wants a
+//! space there when a plain scalar follows). The copy turns that tab into a space, which
+//! moves no offset; after a second such error, every `Key:<tab>value` line outside flow
+//! collections, quoted and block scalars is fixed at once.
 
-/// Re-parses allowed per file (each re-indents more regions).
-pub(super) const MAX_ROUNDS: usize = 8;
+/// Re-parses allowed per file (each re-indents more regions, or turns one more tab into a
+/// space); [`MAX_REPARSED`] bounds them by size too.
+pub(super) const MAX_ROUNDS: usize = 32;
+
+/// Bytes all re-parses of one file may read together, unless the file is larger (then one
+/// re-parse).
+pub(super) const MAX_REPARSED: usize = 64 * 1024 * 1024;
 
 /// saphyr's errors that libyaml does not raise inside a flow collection or on a quoted
 /// scalar's continuation line.
@@ -34,7 +44,21 @@ pub(super) fn tolerable(info: &str) -> bool {
             | "invalid indentation for anchor"
             | "tab cannot be used as indentation"
             | "tabs disallowed within this context (block indentation)"
+            | "':' must be followed by a valid YAML whitespace"
     )
+}
+
+/// `Key:<tab>value`: saphyr wants a space after a mapping's `:` when a plain scalar follows,
+/// libyaml takes a tab. When saphyr's error at `at` is that, the tabs between the `:` and
+/// `at` (byte offsets), which the copy turns into spaces (the same length: no offset moves).
+pub(super) fn tab_separator(text: &str, at: usize, info: &str) -> Option<Vec<usize>> {
+    if info != "':' must be followed by a valid YAML whitespace" {
+        return None;
+    }
+    let before = text.as_bytes().get(..at)?;
+    let tabs = before.iter().rev().take_while(|c| **c == b'\t').count();
+    let colon = at.checked_sub(tabs + 1)?;
+    (tabs > 0 && before.get(colon) == Some(&b':')).then(|| (colon + 1..at).collect())
 }
 
 /// A flow collection or a quoted scalar of the file that spans lines.
@@ -79,9 +103,10 @@ pub(super) fn max_padding(len: usize) -> usize {
 }
 
 /// A copy of `text` with every line that starts inside one of `regions` indented to the
-/// region's column, and for each character of the copy (plus one past the end) the byte
+/// region's column and the tabs at `tabs` (sorted byte offsets) made spaces, and for each
+/// character of the copy (plus one past the end) the byte
 /// offset in `text` it stands for (an added space stands for the line's first character).
-pub(super) fn pad(text: &str, regions: &[&Region]) -> (String, Vec<u32>) {
+pub(super) fn pad(text: &str, regions: &[&Region], tabs: &[usize]) -> (String, Vec<u32>) {
     let mut out = String::with_capacity(text.len() + 64);
     let mut map: Vec<u32> = Vec::with_capacity(text.len() + 64);
     let bytes = text.as_bytes();
@@ -105,7 +130,11 @@ pub(super) fn pad(text: &str, regions: &[&Region]) -> (String, Vec<u32>) {
                 }
             }
         }
-        out.push(c);
+        if c == '\t' && tabs.binary_search(&b).is_ok() {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
         map.push(offset(b));
         line_start = c == '\n';
     }
@@ -125,17 +154,86 @@ fn document_marker(bytes: &[u8], b: usize) -> bool {
         && matches!(bytes.get(b + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-/// The multi-line flow collections (outermost ones) and block-context quoted scalars of
-/// `text`, in order.
-pub(super) fn regions(text: &str) -> Vec<Region> {
+/// What the tokenizer found: the multi-line flow collections (outermost ones) and
+/// block-context quoted scalars of the text, in order, and the byte ranges of the content
+/// lines of its block scalars (`|`, `>`).
+pub(super) struct Found {
+    pub regions: Vec<Region>,
+    pub block_scalars: Vec<(usize, usize)>,
+}
+
+#[cfg(test)]
+fn regions(text: &str) -> Vec<Region> {
+    scan(text).regions
+}
+
+pub(super) fn scan(text: &str) -> Found {
     let mut t = Tokenizer {
         b: text.as_bytes(),
         text,
         i: 0,
         out: Vec::new(),
+        block_scalars: Vec::new(),
     };
     t.run();
-    t.out
+    Found {
+        regions: t.out,
+        block_scalars: t.block_scalars,
+    }
+}
+
+/// Every `Key:<tab>value` of the file outside the regions and block scalars of `found` (the
+/// tabs' byte offsets, sorted): once two of them failed, the file is written that way.
+/// Only the shape saphyr rejects: a plain key first on its line (after `- ` entries), `:`,
+/// tabs only, then a letter, a digit or `-`.
+pub(super) fn all_tab_separators(text: &str, found: &Found) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let inside = |at: usize| {
+        found.regions.iter().any(|r| r.start < at && at < r.end)
+            || found.block_scalars.iter().any(|(s, e)| *s <= at && at < *e)
+    };
+    let mut out = Vec::new();
+    let mut line = 0usize;
+    while line < bytes.len() {
+        let end = bytes[line..]
+            .iter()
+            .position(|c| *c == b'\n')
+            .map_or(bytes.len(), |n| line + n);
+        if !inside(line) {
+            let mut i = line;
+            loop {
+                while bytes.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b'-') && bytes.get(i + 1) == Some(&b' ') {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            let key_start = i;
+            while i < end && !matches!(bytes[i], b':' | b' ' | b'\t' | b'#' | b'\'' | b'"') {
+                i += 1;
+            }
+            let plain_key = i > key_start
+                && !matches!(
+                    bytes[key_start],
+                    b'{' | b'[' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?'
+                );
+            if plain_key && bytes.get(i) == Some(&b':') {
+                let tabs = bytes[i + 1..end]
+                    .iter()
+                    .take_while(|c| **c == b'\t')
+                    .count();
+                let next = bytes.get(i + 1 + tabs).copied().unwrap_or(b' ');
+                if tabs > 0 && (next == b'-' || next.is_ascii_alphanumeric()) {
+                    out.extend(i + 1..i + 1 + tabs);
+                }
+            }
+        }
+        line = end + 1;
+    }
+    out
 }
 
 struct Tokenizer<'a> {
@@ -143,6 +241,7 @@ struct Tokenizer<'a> {
     text: &'a str,
     i: usize,
     out: Vec<Region>,
+    block_scalars: Vec<(usize, usize)>,
 }
 
 fn blank(c: Option<&u8>) -> bool {
@@ -241,7 +340,9 @@ impl Tokenizer<'_> {
                 b'|' | b'>' => {
                     let parent = owner.map_or(indent, |o| self.column(o));
                     self.skip_to_eol();
+                    let content = self.i;
                     self.block_scalar(parent);
+                    self.block_scalars.push((content, self.i));
                     return;
                 }
                 _ => {
@@ -405,7 +506,7 @@ mod tests {
         let text = "K: {\na: 1\n}\nL: 2\n";
         let found = regions(text);
         let chosen: Vec<&Region> = found.iter().collect();
-        let (padded, map) = pad(text, &chosen);
+        let (padded, map) = pad(text, &chosen, &[]);
         assert_eq!(padded, "K: {\n    a: 1\n    }\nL: 2\n");
         assert_eq!(map.len(), padded.chars().count() + 1);
         let a = padded.find('a').unwrap_or(0);
