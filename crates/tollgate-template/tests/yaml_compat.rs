@@ -212,3 +212,26 @@ fn tabs_after_colons_throughout_a_file() {
         "key:\tvalue\n"
     );
 }
+
+/// Every fixture cut short at each byte, and with each byte removed, loads or fails cleanly:
+/// the tolerant path (its tokenizer, the re-indented copy) never panics.
+#[test]
+fn broken_fixtures_never_panic() {
+    for path in fixtures() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        for cut in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+            let _ = parse(
+                &SourceFile::new(name.as_str(), &text[..cut]),
+                &Limits::default(),
+            );
+            if cut < text.len() {
+                let mut removed = text[..cut].to_string();
+                removed.push_str(text[cut..].get(1..).unwrap_or(""));
+                if let Ok(removed) = std::str::from_utf8(removed.as_bytes()) {
+                    let _ = parse(&SourceFile::new(name.as_str(), removed), &Limits::default());
+                }
+            }
+        }
+    }
+}

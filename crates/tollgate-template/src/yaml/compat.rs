@@ -396,7 +396,7 @@ impl Tokenizer<'_> {
                     if self.at(self.i + 1) == Some(&b'\n') {
                         multi_line = true;
                     }
-                    self.i += 2;
+                    self.i = (self.i + 2).min(self.b.len());
                     continue;
                 }
                 b'\'' if quote == b'\'' && self.at(self.i + 1) == Some(&b'\'') => {
@@ -465,7 +465,9 @@ impl Tokenizer<'_> {
                 },
             }
         }
-        self.b[first..self.i].contains(&b'\n')
+        self.b
+            .get(first..self.i)
+            .is_some_and(|s| s.contains(&b'\n'))
     }
 }
 
@@ -499,6 +501,30 @@ mod tests {
     fn quotes_and_brackets_inside_flow_plain_scalars() {
         let text = "A: [it's, {k: v}, \"a]\n\", # ]\n x]\nB: 1\n";
         assert_eq!(spans(text), vec!["[it's, {k: v}, \"a]\n\", # ]\n x]"]);
+    }
+
+    #[test]
+    fn text_ending_inside_a_region_is_no_panic() {
+        for text in [
+            "[\"a\\",
+            "K: [\n'a",
+            "K: {\n\"\\",
+            "K: 'a\n",
+            "K: |\n  x",
+            "- [\n#",
+            "K:\t",
+        ] {
+            let found = scan(text);
+            let chosen: Vec<&Region> = found.regions.iter().collect();
+            let _ = pad(text, &chosen, &[]);
+            let _ = padding(text, &chosen);
+            let _ = all_tab_separators(text, &found);
+            let _ = tab_separator(
+                text,
+                text.len(),
+                "':' must be followed by a valid YAML whitespace",
+            );
+        }
     }
 
     #[test]
