@@ -1,4 +1,4 @@
-//! Load + index throughput: `cargo run --release -p tollgate-template --example load_bench -- [--rounds N] PATH...`
+//! Load + index throughput: `cargo run --release -p tollgate-template --example load_bench -- [--rounds N] [--ext yaml,yml,template] PATH...`
 //!
 //! Loads every .yaml/.yml/.json/.template file under the given paths (parse, span index,
 //! detection, resolution or plan model) a few times and prints MB/s and peak memory. The
@@ -19,11 +19,20 @@ fn main() {
         rounds_arg = Some(n.expect("--rounds takes a number"));
         paths = paths.split_off(2);
     }
+    // `--ext a,b` next: only files with these extensions (default: every kind tollgate reads).
+    let mut exts: Vec<String> = ["yaml", "yml", "json", "template"]
+        .map(String::from)
+        .to_vec();
+    if paths.first().map(String::as_str) == Some("--ext") {
+        let list = paths.get(1).expect("--ext takes a list such as yaml,yml");
+        exts = list.split(',').map(String::from).collect();
+        paths = paths.split_off(2);
+    }
     let mut files = Vec::new();
     for p in &paths {
         for e in walkdir::WalkDir::new(p).into_iter().filter_map(Result::ok) {
             let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
-            if e.file_type().is_file() && matches!(ext, "yaml" | "yml" | "json" | "template") {
+            if e.file_type().is_file() && exts.iter().any(|x| x == ext) {
                 files.push((
                     e.path().display().to_string(),
                     std::fs::read(e.path()).unwrap(),
@@ -36,14 +45,19 @@ fn main() {
     let options = LoadOptions::default();
     let mut best = f64::MAX;
     let mut errors = 0;
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    let mut times = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
         errors = 0;
+        kinds.clear();
         for (name, b) in &files {
-            if load(name, b, &options).is_err() {
+            if let Err(e) = load(name, b, &options) {
                 errors += 1;
+                *kinds.entry(e.kind.code()).or_default() += 1;
             }
         }
+        times.push(format!("{:.3}", t.elapsed().as_secs_f64()));
         best = best.min(t.elapsed().as_secs_f64());
     }
     let peak_kib = std::fs::read_to_string("/proc/self/status")
@@ -55,13 +69,18 @@ fn main() {
         })
         .unwrap_or(0);
     println!(
-        "{} files, {:.1} MB, {} errors: best of {rounds} {:.3} s = {:.1} MB/s, peak RSS {:.0} MiB (inputs held in memory: {:.0} MiB)",
+        "{} files, {:.1} MB, {} errors: best of {rounds} {:.3} s = {:.1} MB/s (rounds: {} s), peak RSS {:.0} MiB (inputs held in memory: {:.0} MiB)",
         files.len(),
         bytes as f64 / 1e6,
         errors,
         best,
         bytes as f64 / 1e6 / best,
+        times.join(", "),
         peak_kib as f64 / 1024.0,
         bytes as f64 / 1048576.0
     );
+    if !kinds.is_empty() {
+        let by_kind: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("errors by code: {}", by_kind.join(", "));
+    }
 }

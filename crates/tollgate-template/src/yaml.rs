@@ -4,15 +4,19 @@
 //! the scanning. This module turns its events into JSON values the way CloudFormation reads
 //! them: short-form tags become their long forms (`!GetAtt A.B` → `{"Fn::GetAtt": ["A",
 //! "B"]}`), duplicate keys are rejected, aliases are expanded under a hard bound, and plain
-//! scalars get YAML 1.2 core-schema types.
+//! scalars get YAML 1.2 core-schema types. Where libyaml (PyYAML: what cfn-lint and checkov
+//! read templates with) is more lenient than saphyr about indentation, `compat` makes the
+//! loader lenient too.
 
 use crate::error::{ErrorKind, LoadError};
 use crate::index::{IndexBuilder, Indexed};
 use crate::source::{SourceFile, Span};
 use crate::Limits;
-use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+
+mod compat;
 
 pub fn parse(src: &SourceFile, limits: &Limits) -> Result<Indexed, LoadError> {
     parse_with_warnings(src, limits).map(|(doc, _)| doc)
@@ -25,59 +29,126 @@ pub fn parse_with_warnings(
     limits: &Limits,
 ) -> Result<(Indexed, Vec<LoadError>), LoadError> {
     let offsets = CharOffsets::new(&src.text);
+    let failure = match collect(src, &src.text, &offsets) {
+        Ok(events) => return build(src, limits, &events),
+        Err(Stop::Load(error)) => return Err(error),
+        Err(Stop::Scan(failure)) => failure,
+    };
+    // saphyr follows YAML 1.2 on indentation where libyaml (PyYAML, cfn-lint, checkov) does
+    // not: see `compat`. Only a file saphyr rejects takes this path.
+    if compat::tolerable(failure.error.info()) {
+        if let Some(parsed) = tolerant(src, limits, &failure)? {
+            return Ok(parsed);
+        }
+    }
+    Err(scan_error(src, &failure))
+}
+
+/// Re-parses a file saphyr rejected for the indentation of a flow collection or of a quoted
+/// scalar's continuation line, with those lines indented further (which changes no value:
+/// leading white space is not content there), or for a tab after a mapping's `:`, with that
+/// tab made a space; spans still point into the original text. `None` when that does not
+/// help: the original error stands.
+fn tolerant(
+    src: &SourceFile,
+    limits: &Limits,
+    first: &ScanFailure,
+) -> Result<Option<(Indexed, Vec<LoadError>)>, LoadError> {
+    let found = compat::scan(&src.text);
+    let regions = &found.regions;
+    let mut padded = vec![false; regions.len()];
+    let mut tabs: Vec<usize> = Vec::new();
+    let mut at = first.at;
+    let mut info = first.error.info().to_string();
+    let mut reparsed = 0usize;
+    for round in 0..compat::MAX_ROUNDS {
+        if let Some(tab) = compat::tab_separator(&src.text, at, &info) {
+            if tab.iter().any(|t| tabs.contains(t)) {
+                return Ok(None);
+            }
+            if tabs.is_empty() {
+                tabs.extend(tab);
+            } else {
+                // A second one: the file is written this way throughout.
+                tabs.extend(tab);
+                tabs.extend(compat::all_tab_separators(&src.text, &found));
+            }
+            tabs.sort_unstable();
+            tabs.dedup();
+        } else {
+            let Some(hit) = regions.iter().position(|r| r.contains(at)) else {
+                return Ok(None);
+            };
+            if padded.get(hit) != Some(&false) {
+                return Ok(None);
+            }
+            if padded.iter().any(|p| *p) {
+                // A second region fails too: the file is written this way throughout.
+                padded.iter_mut().for_each(|p| *p = true);
+            } else if let Some(p) = padded.get_mut(hit) {
+                *p = true;
+            }
+        }
+        let chosen: Vec<&compat::Region> = regions
+            .iter()
+            .zip(&padded)
+            .filter_map(|(r, p)| p.then_some(r))
+            .collect();
+        if compat::padding(&src.text, &chosen) > compat::max_padding(src.text.len()) {
+            return Ok(None);
+        }
+        if round > 0 && reparsed.saturating_add(src.text.len()) > compat::MAX_REPARSED {
+            return Ok(None);
+        }
+        reparsed = reparsed.saturating_add(src.text.len());
+        let (text, map) = compat::pad(&src.text, &chosen, &tabs);
+        let offsets = CharOffsets::mapped(map, src.text.len());
+        match collect(src, &text, &offsets) {
+            Ok(events) => return build(src, limits, &events).map(Some),
+            Err(Stop::Load(error)) => return Err(error),
+            Err(Stop::Scan(next)) if compat::tolerable(next.error.info()) => {
+                at = next.at;
+                info = next.error.info().to_string();
+            }
+            Err(Stop::Scan(_)) => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// Why collecting events stopped.
+enum Stop {
+    /// saphyr rejected the text.
+    Scan(ScanFailure),
+    /// The events are fine YAML but not a template (a second document).
+    Load(LoadError),
+}
+
+struct ScanFailure {
+    error: ScanError,
+    /// The byte offset of the error in the original text.
+    at: usize,
+    /// The `[` or `{` of the innermost flow collection open at the error, if any.
+    opener: Option<usize>,
+}
+
+/// The events of `text` (the file's text, or a re-indented copy of it), with spans as byte
+/// offsets into the file's text.
+fn collect<'t>(
+    src: &SourceFile,
+    text: &'t str,
+    offsets: &CharOffsets,
+) -> Result<Vec<(Event<'t>, Span)>, Stop> {
     let mut events = Vec::new();
     let mut documents = 0usize;
     // Every open collection, with the offset of its `[` or `{` if it is a flow collection:
     // a flow collection the file ends in is reported where it was opened.
     let mut open: Vec<Option<usize>> = Vec::new();
-    for item in Parser::new_from_str(&src.text) {
-        let (event, span) = item.map_err(|e| {
-            let at = offsets.byte(e.marker().index());
-            // The scanner has its own nesting bound; report it as the limit it is.
-            if e.info().contains("recursion limit") {
-                return LoadError::at(
-                    ErrorKind::TooDeep,
-                    src,
-                    Span::new(at, at),
-                    "flow nesting (`[`, `{`) deeper than the YAML parser's limit of 255 levels",
-                    "too deep",
-                )
-                .with_help(
-                    "--max-depth cannot raise this one; no template nests this deep: \
-                     check that this is the file you meant",
-                );
-            }
+    for item in Parser::new_from_str(text) {
+        let (event, span) = item.map_err(|error| {
+            let at = offsets.byte(error.marker().index());
             let opener = open.iter().rev().find_map(|o| *o);
-            let at_end = src.text[at.min(src.text.len())..].trim().is_empty();
-            if let (Some(o), true) = (opener, at_end) {
-                let (bracket, close) = if src.text.as_bytes().get(o) == Some(&b'[') {
-                    ("[", "]")
-                } else {
-                    ("{", "}")
-                };
-                return LoadError::at(
-                    ErrorKind::YamlSyntax,
-                    src,
-                    Span::new(o, o + 1),
-                    format!("invalid YAML: `{bracket}` is never closed: the file ends first"),
-                    "opened here",
-                )
-                .with_related(Span::new(at, at), "the file ends here")
-                .with_help(format!(
-                    "add the missing `{close}`, or quote the value if the `{bracket}` is text"
-                ));
-            }
-            let error = LoadError::at(
-                ErrorKind::YamlSyntax,
-                src,
-                Span::new(at, at),
-                format!("invalid YAML: {}", e.info()),
-                "here",
-            );
-            if e.info().contains("tab") {
-                return error.with_help("YAML indents with spaces only: replace the tabs");
-            }
-            error
+            Stop::Scan(ScanFailure { error, at, opener })
         })?;
         let span = Span::new(
             offsets.byte(span.start.index()),
@@ -96,23 +167,84 @@ pub fn parse_with_warnings(
             Event::DocumentStart(_) => {
                 documents += 1;
                 if documents > 1 {
-                    return Err(LoadError::at(
-                        ErrorKind::YamlSyntax,
-                        src,
-                        span,
-                        "more than one YAML document in the file",
-                        "a second document starts here",
-                    )
-                    .with_help("a template is one document: remove the extra `---`"));
+                    return Err(Stop::Load(
+                        LoadError::at(
+                            ErrorKind::YamlSyntax,
+                            src,
+                            span,
+                            "more than one YAML document in the file",
+                            "a second document starts here",
+                        )
+                        .with_help("a template is one document: remove the extra `---`"),
+                    ));
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
             other => events.push((other, span)),
         }
     }
+    Ok(events)
+}
+
+/// The diagnostic for text saphyr rejected.
+fn scan_error(src: &SourceFile, failure: &ScanFailure) -> LoadError {
+    let e = &failure.error;
+    let at = failure.at;
+    // The scanner has its own nesting bound; report it as the limit it is.
+    if e.info().contains("recursion limit") {
+        return LoadError::at(
+            ErrorKind::TooDeep,
+            src,
+            Span::new(at, at),
+            "flow nesting (`[`, `{`) deeper than the YAML parser's limit of 255 levels",
+            "too deep",
+        )
+        .with_help(
+            "--max-depth cannot raise this one; no template nests this deep: \
+             check that this is the file you meant",
+        );
+    }
+    let at_end = src.text[at.min(src.text.len())..].trim().is_empty();
+    if let (Some(o), true) = (failure.opener, at_end) {
+        let (bracket, close) = if src.text.as_bytes().get(o) == Some(&b'[') {
+            ("[", "]")
+        } else {
+            ("{", "}")
+        };
+        return LoadError::at(
+            ErrorKind::YamlSyntax,
+            src,
+            Span::new(o, o + 1),
+            format!("invalid YAML: `{bracket}` is never closed: the file ends first"),
+            "opened here",
+        )
+        .with_related(Span::new(at, at), "the file ends here")
+        .with_help(format!(
+            "add the missing `{close}`, or quote the value if the `{bracket}` is text"
+        ));
+    }
+    let error = LoadError::at(
+        ErrorKind::YamlSyntax,
+        src,
+        Span::new(at, at),
+        format!("invalid YAML: {}", e.info()),
+        "here",
+    );
+    if e.info().contains("tab") {
+        return error.with_help("YAML indents with spaces only: replace the tabs");
+    }
+    error
+}
+
+/// Values and the span index from the events.
+fn build(
+    src: &SourceFile,
+    limits: &Limits,
+    events: &[(Event<'_>, Span)],
+) -> Result<(Indexed, Vec<LoadError>), LoadError> {
     let mut builder = Builder {
         src,
-        events: &events,
+        events,
         anchors: HashMap::new(),
         index: IndexBuilder::with_capacity(events.len()),
         limits,
@@ -152,7 +284,8 @@ fn flow_opener(text: &[u8], start: usize) -> Option<usize> {
     }
 }
 
-/// saphyr reports character indices; spans are byte offsets.
+/// saphyr reports character indices; spans are byte offsets (into the file's text, also when
+/// saphyr read a re-indented copy of it).
 struct CharOffsets {
     /// `None` when the text is ASCII (index == byte offset).
     bytes: Option<Vec<u32>>,
@@ -169,6 +302,13 @@ impl CharOffsets {
         CharOffsets {
             bytes,
             len: text.len(),
+        }
+    }
+    /// A re-indented copy of the text: `map[i]` is the file's byte offset of character `i`.
+    fn mapped(map: Vec<u32>, len: usize) -> Self {
+        CharOffsets {
+            bytes: Some(map),
+            len,
         }
     }
     fn byte(&self, char_index: usize) -> usize {
@@ -569,8 +709,17 @@ impl<'a> Builder<'a> {
     }
 
     /// Block scalars (`|`, `>`) are reported from their first content line: start the span at
-    /// the indicator so that it covers the node as written.
+    /// the indicator so that it covers the node as written. A quoted scalar followed by white
+    /// space and `]` or `}` is reported with that white space: end it at its closing quote.
     fn scalar_span(&self, span: Span, style: ScalarStyle) -> Span {
+        if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+            let text = self.src.slice(span);
+            let trimmed = text.trim_end_matches([' ', '\t']);
+            if trimmed.len() < text.len() && trimmed.ends_with(['\'', '"']) {
+                return Span::new(span.start as usize, span.start as usize + trimmed.len());
+            }
+            return span;
+        }
         if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
             return span;
         }

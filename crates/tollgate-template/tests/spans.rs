@@ -10,11 +10,22 @@ use tollgate_template::{load, parse, Indexed, Limits, LoadOptions, Outcome, Sour
 /// a file that starts loading, or a new failure, fails the test.
 /// Corpus files that do not load at all, and why CloudFormation itself rejects them.
 const EXPECTED_FAILURES: &[(&str, &str)] = &[
-    ("cloudformation/cfn-lint/test/fixtures/templates/bad/duplicate.json", "duplicate key \"MySNSTopic\": CloudFormation rejects duplicate keys"),
-    ("cloudformation/cfn-lint/test/fixtures/templates/bad/duplicate.yaml", "duplicate key \"mySnsTopic\": CloudFormation rejects duplicate keys"),
-    ("cloudformation/checkov/tests/cloudformation/graph/graph_runner/resources/complex_jsonpath_if_condition/example.yaml", "invalid YAML: invalid indentation (libyaml accepts it)"),
-    ("cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref_bad.yaml", "Ref takes a string, found a list of 1: CloudFormation rejects `!Ref [x]`"),
-    ("cloudformation/checkov/tests/cloudformation/runner/resources/invalid.yaml", "duplicate key \"SslSupportMethod\": CloudFormation rejects duplicate keys"),
+    (
+        "cloudformation/cfn-lint/test/fixtures/templates/bad/duplicate.json",
+        "duplicate key \"MySNSTopic\": CloudFormation rejects duplicate keys",
+    ),
+    (
+        "cloudformation/cfn-lint/test/fixtures/templates/bad/duplicate.yaml",
+        "duplicate key \"mySnsTopic\": CloudFormation rejects duplicate keys",
+    ),
+    (
+        "cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref_bad.yaml",
+        "Ref takes a string, found a list of 1: CloudFormation rejects `!Ref [x]`",
+    ),
+    (
+        "cloudformation/checkov/tests/cloudformation/runner/resources/invalid.yaml",
+        "duplicate key \"SslSupportMethod\": CloudFormation rejects duplicate keys",
+    ),
 ];
 /// Corpus files that load, but with errors that each cost a value (their first error): the
 /// rest of each template is checked. CloudFormation rejects all of them; most are the bad
@@ -45,6 +56,7 @@ const EXPECTED_WITH_ERRORS: &[(&str, &str)] = &[
     ("cloudformation/checkov/tests/cloudformation/checks/resource/aws/unused/ec2_security_group.json", "Fn::GetAtt names KWOSInstance, which is not a resource of this template"),
     ("cloudformation/checkov/tests/cloudformation/graph/checks/resources/LambdaFunction/template.yaml", "Fn::Sub variable ${CompanyName} is neither a parameter, a resource, a pseudo parameter nor a variable of this Fn::Sub"),
     ("cloudformation/checkov/tests/cloudformation/graph/checks/resources/SagemakerNotebookEncryption/template.yaml", "Ref to BasicNotebookInstance, which is neither a parameter, a resource nor a pseudo parameter"),
+    ("cloudformation/checkov/tests/cloudformation/graph/graph_runner/resources/complex_jsonpath_if_condition/example.yaml", "Ref to SSMLogGroup, which is neither a parameter, a resource nor a pseudo parameter"),
     ("cloudformation/checkov/tests/cloudformation/parser/cfn_bad_iam.yaml", "Fn::If names condition cCondition, which is not defined in Conditions"),
     ("cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref.yaml", "Ref to ElasticsearchVersion, which is neither a parameter, a resource nor a pseudo parameter"),
     ("cloudformation/checkov/tests/cloudformation/runner/resources/skip_sub_dict.json", "Ref to SquidInstanceType, which is neither a parameter, a resource nor a pseudo parameter"),
