@@ -284,6 +284,7 @@ impl<'a> Context<'a> {
         let is_parameter = |name: &str| ctx.params.contains_key(name);
         let declared = super::validate::Declared {
             parameters: &is_parameter,
+            parameter_names: ctx.params.keys().map(String::as_str).collect(),
             resources: ctx.resources,
             conditions: &ctx.conditions,
             is_sam: ctx.is_sam,
@@ -545,8 +546,15 @@ impl<'c, 'a> Run<'c, 'a> {
         }
     }
 
-    /// Copies source nodes as they are (sections the policies see unresolved).
+    /// Copies source nodes as they are (sections the policies see unresolved): the value is
+    /// cloned once, at the top; the index is written node by node.
     fn copy(&mut self, idx: usize, v: &Value, key: Option<Span>) -> Value {
+        self.index_as_written(idx, v, key);
+        v.clone()
+    }
+
+    /// The index entries of a subtree copied as written (each node keeps its own span).
+    fn index_as_written(&mut self, idx: usize, v: &Value, key: Option<Span>) {
         let tpl = self.ctx.template;
         let slot = self.out.open(self.ctx.span(idx), key);
         let mut c = idx + 1;
@@ -554,20 +562,19 @@ impl<'c, 'a> Run<'c, 'a> {
             Value::Object(m) => {
                 for (_, child) in m {
                     let k = tpl.info(c).and_then(|n| n.key);
-                    self.copy(c, child, k);
+                    self.index_as_written(c, child, k);
                     c = tpl.next_sibling(c);
                 }
             }
             Value::Array(a) => {
                 for child in a {
-                    self.copy(c, child, None);
+                    self.index_as_written(c, child, None);
                     c = tpl.next_sibling(c);
                 }
             }
             _ => {}
         }
         self.out.close(slot);
-        v.clone()
     }
 
     /// Emits a computed value: every node gets the site's span; the root gets `related`.

@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 /// What a template declares.
 pub(crate) struct Declared<'a> {
     pub parameters: &'a dyn Fn(&str) -> bool,
+    /// The parameters' names, for suggestions.
+    pub parameter_names: Vec<&'a str>,
     pub resources: &'a Map<String, Value>,
     pub conditions: &'a Map<String, Value>,
     /// SAM creates resources of its own (`ServerlessRestApi`, `<Function>Role` …): names
@@ -168,9 +170,11 @@ impl Walk<'_> {
                             ),
                             "refers to nothing",
                         )
-                        .with_help(format!(
-                            "declare a parameter or a resource named {name}, or correct the name"
-                        ));
+                        .with_help(self.did_you_mean(name, true).unwrap_or_else(|| {
+                            format!(
+                                "declare a parameter or a resource named {name}, or correct the name"
+                            )
+                        }));
                         self.push(e);
                     }
                 }
@@ -201,9 +205,9 @@ impl Walk<'_> {
                             format!("Fn::GetAtt names {target}, which is not a resource of this template"),
                             "no such resource",
                         )
-                        .with_help(format!(
-                            "declare a resource named {target}, or correct the name"
-                        ));
+                        .with_help(self.did_you_mean(target, false).unwrap_or_else(|| {
+                            format!("declare a resource named {target}, or correct the name")
+                        }));
                         self.push(e);
                     }
                 }
@@ -250,6 +254,25 @@ impl Walk<'_> {
             },
             _ => {}
         }
+    }
+
+    /// `did you mean BucketName?`: the declared name closest to a misspelt one (resources, and
+    /// parameters too where a parameter would do), when it is close enough to be a typo.
+    fn did_you_mean(&self, name: &str, parameters_too: bool) -> Option<String> {
+        let resources = self.declared.resources.keys().map(String::as_str);
+        let parameters = self
+            .declared
+            .parameter_names
+            .iter()
+            .copied()
+            .filter(|_| parameters_too);
+        resources
+            .chain(parameters)
+            .map(|c| (strsim::jaro_winkler(name, c), c))
+            .filter(|(score, _)| *score > 0.85)
+            // Ties go to the name that sorts first: the same suggestion on every run.
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .map(|(_, c)| format!("did you mean {c}?"))
     }
 
     /// A parameter, a resource or a pseudo parameter.
@@ -314,7 +337,9 @@ impl Walk<'_> {
                     format!("Fn::Sub variable ${{{name}}} names {resource}, which is not a resource of this template"),
                     "no such resource",
                 )
-                .with_help(format!("declare a resource named {resource}, or correct the name"));
+                .with_help(self.did_you_mean(resource, false).unwrap_or_else(|| {
+                    format!("declare a resource named {resource}, or correct the name")
+                }));
                 self.push(e);
                 continue;
             }
@@ -327,9 +352,13 @@ impl Walk<'_> {
                 ),
                 "not declared",
             )
-            .with_help(format!(
-                "declare {name}, give it in the Fn::Sub variable map, or write ${{!{name}}} for the literal text ${{{name}}}"
-            ));
+            .with_help(
+                self.did_you_mean(name, true)
+                    .map(|d| format!("{d} (or write ${{!{name}}} for the literal text ${{{name}}})"))
+                    .unwrap_or_else(|| format!(
+                        "declare {name}, give it in the Fn::Sub variable map, or write ${{!{name}}} for the literal text ${{{name}}}"
+                    )),
+            );
             self.push(e);
         }
     }
