@@ -29,6 +29,12 @@ pub enum ErrorKind {
     UnknownPlanVersion,
     TooManyResources,
     StringTooLong,
+    /// A malformed `Fn::ForEach` loop (an error).
+    ForEachShape,
+    /// A loop whose collection cannot be decided before deployment (a warning).
+    ForEachUndecided,
+    /// Expanding the loops would create more nodes than `Limits::max_expanded_nodes`.
+    ForEachLimit,
 }
 
 impl ErrorKind {
@@ -53,6 +59,9 @@ impl ErrorKind {
             ErrorKind::UnknownPlanVersion => "tollgate::plan::format-version",
             ErrorKind::TooManyResources => "tollgate::load::too-many-resources",
             ErrorKind::StringTooLong => "tollgate::load::string-too-long",
+            ErrorKind::ForEachShape => "tollgate::resolve::foreach-shape",
+            ErrorKind::ForEachUndecided => "tollgate::resolve::foreach-undecided",
+            ErrorKind::ForEachLimit => "tollgate::resolve::foreach-limit",
         }
     }
 }

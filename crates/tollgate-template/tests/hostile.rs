@@ -425,7 +425,7 @@ fn tags_with_the_wrong_argument_shape() {
         ),
         (
             "      A: !Ref [Vpc]\n",
-            "Ref takes a string, found a list of 1",
+            "Ref takes a string or a mapping, found a list of 1",
         ),
         (
             "      A: !If [C, 1]\n",

@@ -43,7 +43,7 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
     ("cloudformation/checkov/tests/cloudformation/graph/graph_runner/resources/complex_jsonpath_if_condition/example.yaml", "invalid YAML: invalid indentation"),
     ("cloudformation/checkov/tests/cloudformation/parser/cfn_bad_iam.yaml", "Fn::If names condition cCondition, which is not defined in Conditions"),
     ("cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref.yaml", "Ref to ElasticsearchVersion (undefined)"),
-    ("cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref_bad.yaml", "Ref takes a string, found a list of 1"),
+    ("cloudformation/checkov/tests/cloudformation/parser/cfn_with_ref_bad.yaml", "Ref takes a string or a mapping, found a list of 1"),
     ("cloudformation/checkov/tests/cloudformation/runner/resources/invalid.yaml", "duplicate key \"SslSupportMethod\""),
     ("cloudformation/checkov/tests/cloudformation/runner/resources/skip_sub_dict.json", "Ref to SquidInstanceType (undefined)"),
     ("cloudformation/checkov/tests/cloudformation/runner/resources/tags.yaml", "Ref to ClusterName (undefined)"),
