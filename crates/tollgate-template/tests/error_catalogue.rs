@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::path::{Path, PathBuf};
-use tollgate_template::{load, ErrorKind, LoadOptions, Outcome};
+use tollgate_template::{cfn, load, parse, ErrorKind, LoadOptions, Outcome, SourceFile};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -32,6 +32,9 @@ const KINDS: &[ErrorKind] = &[
     ErrorKind::UnknownPlanVersion,
     ErrorKind::TooManyResources,
     ErrorKind::StringTooLong,
+    ErrorKind::ForEachShape,
+    ErrorKind::ForEachUndecided,
+    ErrorKind::ForEachLimit,
 ];
 
 /// Limits an example sets in its first line: `# tollgate-test: max_depth=4`.
@@ -54,6 +57,7 @@ fn options_for(text: &str) -> LoadOptions {
             "max_alias_nodes" => l.max_alias_nodes = value,
             "max_string_len" => l.max_string_len = value,
             "max_resources" => l.max_resources = value,
+            "max_expanded_nodes" => l.max_expanded_nodes = value,
             other => panic!("unknown setting {other}"),
         }
     }
@@ -80,7 +84,25 @@ fn printed(group: &str, file: &Path) -> (String, String, Option<String>) {
             format!("{name}: neither a CloudFormation template nor a Terraform plan: {reason}"),
             None,
         ),
-        Ok(Outcome::Loaded(_)) => panic!("{name} loads"),
+        // A warning (the file loads): what `check --verbose` prints for it. Its code comes
+        // from the expansion that made it (`Loaded::warnings` holds text).
+        Ok(Outcome::Loaded(l)) => {
+            let src = SourceFile::new(name.clone(), String::from_utf8(bytes).unwrap());
+            let doc = parse(&src, &options.limits).unwrap();
+            let expansion = cfn::foreach::expand(&src, &doc, &options.parameters, &options.limits)
+                .unwrap()
+                .unwrap_or_else(|| panic!("{name} loads without warnings"));
+            let [w] = expansion.warnings.as_slice() else {
+                panic!("{name}: {:?}", expansion.warnings)
+            };
+            let text = cfn::warning_text(w);
+            assert_eq!(l.warnings, vec![text.clone()], "{name}");
+            (
+                w.kind.code().to_string(),
+                format!("warning: {name}: {text}"),
+                None,
+            )
+        }
     }
 }
 

@@ -221,22 +221,6 @@ impl Expander<'_> {
     /// Emits node `idx` (value `v`) with the loops below it expanded and the identifiers of
     /// `scope` replaced.
     fn node(&mut self, idx: usize, v: &Value, scope: &[Binding]) -> Result<Value, LoadError> {
-        if self.out.mark() > self.max_nodes {
-            return Err(LoadError::at(
-                ErrorKind::ForEachLimit,
-                self.src,
-                self.span(idx),
-                format!(
-                    "expanding Fn::ForEach loops creates more than {} nodes",
-                    self.max_nodes
-                ),
-                "while expanding this",
-            )
-            .with_help(
-                "CloudFormation limits a transformed template to 1 MB: check the collections of \
-                 nested loops",
-            ));
-        }
         if !scope.is_empty() {
             if let Some(done) = self.substituted(idx, v, scope)? {
                 return Ok(done);
@@ -358,18 +342,31 @@ impl Expander<'_> {
                     replace(k, scope)
                 };
                 let at = self.key_span(c);
-                if let Some(first) = out.keys.get(&key) {
+                if let Some(first) = out.keys.get(&key).copied() {
+                    let help = "put the loop identifier in the output key \
+                                (`Name${Identifier}`), or remove the duplicate item or key";
+                    if first == at {
+                        return Err(self
+                            .shape(
+                                at,
+                                format!(
+                                    "Fn::ForEach generates key {key} twice from this output key \
+                                     (two items of the collection give the same key)"
+                                ),
+                                "generated twice",
+                            )
+                            .with_help(help));
+                    }
                     return Err(self
                         .shape(
                             at,
-                            format!("Fn::ForEach generates key {key} twice in the same mapping"),
+                            format!(
+                                "Fn::ForEach generates key {key}, which the mapping already has"
+                            ),
                             "second time here",
                         )
-                        .with_related(*first, "first time here")
-                        .with_help(
-                            "put the loop identifier in the output key (`Name${Identifier}`), \
-                             or remove the duplicate item or key",
-                        ));
+                        .with_related(first, "first time here")
+                        .with_help(help));
                 }
                 let value = self.node(c, v, scope)?;
                 out.keys.insert(key.clone(), at);
@@ -392,18 +389,20 @@ impl Expander<'_> {
         let at = self.key_span(idx);
         let (ident, collection, body) = match v.as_array().map(Vec::as_slice) {
             Some([Value::String(i), c, Value::Object(b)]) if !i.is_empty() => (i, c, b),
-            _ => return Err(self
-                .shape(
-                    at,
-                    format!(
+            _ => {
+                return Err(self
+                    .shape(
+                        at,
+                        format!(
                         "Fn::ForEach::{name} takes [identifier, collection, {{output key: value}}]"
                     ),
-                    "this loop",
-                )
-                .with_help(
-                    "e.g. `Fn::ForEach::Buckets: [Name, [a, b], {'Bucket${Name}': {Type: \
+                        "this loop",
+                    )
+                    .with_help(
+                        "e.g. `Fn::ForEach::Buckets: [Name, [a, b], {'Bucket${Name}': {Type: \
                          AWS::S3::Bucket}}]`",
-                )),
+                    ))
+            }
         };
         let ident_idx = idx + 1;
         let coll_idx = self.tpl.next_sibling(ident_idx);
@@ -435,6 +434,9 @@ impl Expander<'_> {
                         last.value = Some(item);
                     }
                     self.members(body_idx, body, &scope, out)?;
+                    if self.out.mark() > self.max_nodes {
+                        return Err(self.too_many_nodes(at, name));
+                    }
                 }
             }
             Err(reason) => {
@@ -455,6 +457,23 @@ impl Expander<'_> {
             }
         }
         Ok(())
+    }
+
+    fn too_many_nodes(&self, at: Span, name: &str) -> LoadError {
+        LoadError::at(
+            ErrorKind::ForEachLimit,
+            self.src,
+            at,
+            format!(
+                "expanding loop {name} creates more than {} nodes, the expansion limit",
+                self.max_nodes
+            ),
+            "this loop",
+        )
+        .with_help(
+            "CloudFormation limits a transformed template to 1 MB: check the collections of \
+             nested loops",
+        )
     }
 
     /// The items of the collection at node `idx`.
