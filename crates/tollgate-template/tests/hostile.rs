@@ -803,6 +803,39 @@ fn limit_max_undecided_conditions_is_a_warning_naming_the_conditions() {
     );
 }
 
+#[test]
+fn limit_max_expanded_nodes_bounds_nested_fn_foreach_loops() {
+    // Three nested loops over 1,000 items: a billion resources from a 20 KB template.
+    let items = format!(
+        "[{}]",
+        (0..1000)
+            .map(|i| format!("i{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let text = format!(
+        "Resources:\n  Fn::ForEach::A:\n    - X\n    - {items}\n    - Fn::ForEach::B:\n        - Y\n        - {items}\n        - Fn::ForEach::C:\n            - Z\n            - {items}\n            - Q${{X}}${{Y}}${{Z}}:\n                Type: AWS::SQS::Queue\n"
+    );
+    let f = fail_with(
+        "t.yaml",
+        text.as_bytes(),
+        &limits(|l| l.max_expanded_nodes = 10_000),
+    );
+    assert_eq!(f.kind, ErrorKind::ForEachLimit);
+    assert_eq!(f.at, (8, 11));
+    assert!(
+        f.text
+            .ends_with("expanding loop C creates more than 10000 nodes, the expansion limit"),
+        "{}",
+        f.text
+    );
+    // Under the default limit too, in bounded time (`fail_with` checks it).
+    assert_eq!(
+        fail("t.yaml", text.as_bytes()).kind,
+        ErrorKind::ForEachLimit
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Odd YAML that must not panic.
 // ---------------------------------------------------------------------------------------------
