@@ -83,7 +83,8 @@ fn not_a_mapping(value: &Value) -> String {
 /// - a top-level `AWSTemplateFormatVersion` key;
 /// - a top-level `Resources` key and a `Type` whose value starts with `AWS::`, `Custom::` or
 ///   `Alexa::`;
-/// - a top-level `Transform` and `AWS::Serverless` (SAM);
+/// - a top-level `Transform` and `AWS::Serverless` (SAM) or `AWS::LanguageExtensions`
+///   (`Fn::ForEach` loops);
 /// - a `format_version` key with `terraform_version` or `resource_changes` (a plan).
 ///
 /// "Top-level" in YAML means at the start of a line; in text that starts like JSON (`{`) a
@@ -95,7 +96,8 @@ pub fn not_a_candidate(bytes: &[u8]) -> Option<String> {
         && (text.has_key(b"terraform_version", false) || text.has_key(b"resource_changes", false));
     let template = text.has_key(b"AWSTemplateFormatVersion", true)
         || (text.has_key(b"Resources", true) && text.has_resource_type())
-        || (text.has_key(b"Transform", true) && text.contains(b"AWS::Serverless"));
+        || (text.has_key(b"Transform", true)
+            && (text.contains(b"AWS::Serverless") || text.contains(b"AWS::LanguageExtensions")));
     if plan || template {
         return None;
     }

@@ -33,6 +33,12 @@ pub enum ErrorKind {
     SubToNothing,
     /// A warning: more undecided conditions than the variant bound.
     VariantLimit,
+    /// A malformed `Fn::ForEach` loop (an error).
+    ForEachShape,
+    /// A loop whose collection cannot be decided before deployment (a warning).
+    ForEachUndecided,
+    /// Expanding the loops would create more nodes than `Limits::max_expanded_nodes`.
+    ForEachLimit,
 }
 
 impl ErrorKind {
@@ -60,6 +66,9 @@ impl ErrorKind {
             ErrorKind::GetAttToNothing => "tollgate::resolve::getatt-to-nothing",
             ErrorKind::SubToNothing => "tollgate::resolve::sub-to-nothing",
             ErrorKind::VariantLimit => "tollgate::resolve::variant-limit",
+            ErrorKind::ForEachShape => "tollgate::resolve::foreach-shape",
+            ErrorKind::ForEachUndecided => "tollgate::resolve::foreach-undecided",
+            ErrorKind::ForEachLimit => "tollgate::resolve::foreach-limit",
         }
     }
 
@@ -67,7 +76,10 @@ impl ErrorKind {
     /// for it (an unknown tag is checked as an unknown value; past the variant bound,
     /// conditions are assumed true).
     pub fn is_warning(self) -> bool {
-        matches!(self, ErrorKind::UnknownTag | ErrorKind::VariantLimit)
+        matches!(
+            self,
+            ErrorKind::UnknownTag | ErrorKind::VariantLimit | ErrorKind::ForEachUndecided
+        )
     }
 }
 

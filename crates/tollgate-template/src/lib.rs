@@ -61,6 +61,9 @@ pub struct Limits {
     /// Undecided conditions enumerated per template (2^n variants); past it, the remaining
     /// ones are assumed true and a warning says so.
     pub max_undecided_conditions: usize,
+    /// Nodes of a template once its `Fn::ForEach` loops are expanded:
+    /// [`ErrorKind::ForEachLimit`].
+    pub max_expanded_nodes: usize,
 }
 
 impl Default for Limits {
@@ -73,6 +76,7 @@ impl Default for Limits {
             max_string_len: 16 * 1024 * 1024,
             max_resources: 1_000_000,
             max_undecided_conditions: 6,
+            max_expanded_nodes: 2_000_000,
         }
     }
 }

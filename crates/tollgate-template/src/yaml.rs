@@ -355,7 +355,9 @@ enum Shape {
 
 /// The CloudFormation short-form tags: YAML suffix, long-form key, argument shape.
 const TAGS: &[(&str, &str, Shape)] = &[
-    ("Ref", "Ref", Shape::Scalar),
+    // A mapping: an intrinsic that computes the name (`!Ref {Fn::Sub: 'Subnet${Name}'}`, as
+    // the `AWS::LanguageExtensions` transform allows).
+    ("Ref", "Ref", Shape::ScalarOrMap),
     ("Condition", "Condition", Shape::Scalar),
     ("Sub", "Fn::Sub", Shape::ScalarOrList(1, 2)),
     ("GetAtt", "Fn::GetAtt", Shape::ScalarOrList(2, 2)),

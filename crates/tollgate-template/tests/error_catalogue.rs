@@ -35,6 +35,9 @@ const KINDS: &[ErrorKind] = &[
     ErrorKind::GetAttToNothing,
     ErrorKind::SubToNothing,
     ErrorKind::VariantLimit,
+    ErrorKind::ForEachShape,
+    ErrorKind::ForEachUndecided,
+    ErrorKind::ForEachLimit,
 ];
 
 /// Limits an example sets in its first line: `# tollgate-test: max_depth=4`.
@@ -58,6 +61,7 @@ fn options_for(text: &str) -> LoadOptions {
             "max_string_len" => l.max_string_len = value,
             "max_resources" => l.max_resources = value,
             "max_undecided_conditions" => l.max_undecided_conditions = value,
+            "max_expanded_nodes" => l.max_expanded_nodes = value,
             other => panic!("unknown setting {other}"),
         }
     }

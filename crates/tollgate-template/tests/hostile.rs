@@ -439,7 +439,7 @@ fn tags_with_the_wrong_argument_shape() {
         ),
         (
             "      A: !Ref [Vpc]\n",
-            "Ref takes a string, found a list of 1",
+            "Ref takes a string or a mapping, found a list of 1",
         ),
         (
             "      A: !If [C, 1]\n",
@@ -814,6 +814,39 @@ fn limit_max_undecided_conditions_is_a_warning_naming_the_conditions() {
     assert_eq!(
         l.warnings.iter().map(|w| w.message().to_string()).collect::<Vec<_>>(),
         vec!["more than 1 undecided conditions: Prod assumed true (checking every combination would take more than 2 variants); give parameter values with --param to decide them".to_string()]
+    );
+}
+
+#[test]
+fn limit_max_expanded_nodes_bounds_nested_fn_foreach_loops() {
+    // Three nested loops over 1,000 items: a billion resources from a 20 KB template.
+    let items = format!(
+        "[{}]",
+        (0..1000)
+            .map(|i| format!("i{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let text = format!(
+        "Resources:\n  Fn::ForEach::A:\n    - X\n    - {items}\n    - Fn::ForEach::B:\n        - Y\n        - {items}\n        - Fn::ForEach::C:\n            - Z\n            - {items}\n            - Q${{X}}${{Y}}${{Z}}:\n                Type: AWS::SQS::Queue\n"
+    );
+    let f = fail_with(
+        "t.yaml",
+        text.as_bytes(),
+        &limits(|l| l.max_expanded_nodes = 10_000),
+    );
+    assert_eq!(f.kind, ErrorKind::ForEachLimit);
+    assert_eq!(f.at, (8, 11));
+    assert!(
+        f.text
+            .ends_with("expanding loop C creates more than 10000 nodes, the expansion limit"),
+        "{}",
+        f.text
+    );
+    // Under the default limit too, in bounded time (`fail_with` checks it).
+    assert_eq!(
+        fail("t.yaml", text.as_bytes()).kind,
+        ErrorKind::ForEachLimit
     );
 }
 

@@ -236,3 +236,67 @@ fn plan_pointers_map_to_resource_changes() {
         .unwrap_or_else(|| panic!("no location"));
     assert_eq!(l.source.slice(loc.span), "\"x\"");
 }
+
+#[test]
+fn language_extension_functions_are_evaluated() {
+    let p = props(&with_props(concat!(
+        "      L1:\n        Fn::Length: [a, !Ref NoDefault, !Ref AWS::NoValue]\n",
+        "      L2:\n        Fn::Length: !Ref Ports\n",
+        "      L3:\n        Fn::Length: !Split ['|', 'a|b|c']\n",
+        "      J1:\n        Fn::ToJsonString: {key1: value1, key2: !Ref Cidr, n: [1, true]}\n",
+        "      J2:\n        Fn::ToJsonString: [{a: 'é/x'}]\n",
+        "      J3:\n        Fn::ToJsonString: {a: !Ref AWS::Region}\n",
+    )));
+    assert_eq!(p["L1"], json!(2));
+    assert_eq!(p["L2"], json!(2));
+    assert_eq!(p["L3"], json!(3));
+    assert_eq!(
+        p["J1"],
+        json!(r#"{"key1":"value1","key2":"0.0.0.0/0","n":[1,true]}"#)
+    );
+    assert_eq!(p["J2"], json!(r#"[{"a":"é/x"}]"#));
+    assert_eq!(
+        p["J3"],
+        json!({"Fn::ToJsonString": {"a": {"Ref": "AWS::Region"}}})
+    );
+}
+
+#[test]
+fn find_in_map_default_value_covers_a_missing_map_or_key_and_names_may_be_intrinsics() {
+    let p = props(
+        &with_props(concat!(
+            "      Found: !FindInMap [M, !Ref Env, cidr, {DefaultValue: d}]\n",
+            "      Joined: !FindInMap [M, !Join ['', [pr, od]], cidr]\n",
+            "      NoKey: !FindInMap [M, prod, port, {DefaultValue: 22}]\n",
+            "      NoTop: !FindInMap [M, dev, cidr, {DefaultValue: !Ref Cidr}]\n",
+            "      NoMap: !FindInMap [Nope, prod, cidr, {DefaultValue: [a, b]}]\n",
+            "      Gone: !FindInMap [M, dev, cidr, {DefaultValue: !Ref AWS::NoValue}]\n",
+            "      Unknown: !FindInMap [M, !Ref AWS::Region, cidr, {DefaultValue: d}]\n",
+            "      NoDefault: !FindInMap [M, dev, cidr]\n",
+        ))
+        .replace(
+            "  NoDefault:\n",
+            "  Env:\n    Type: String\n    Default: prod\n  NoDefault:\n",
+        ),
+    );
+    assert_eq!(p["Found"], json!("10.0.0.0/8"));
+    assert_eq!(p["Joined"], json!("10.0.0.0/8"));
+    assert_eq!(p["NoKey"], json!(22));
+    assert_eq!(p["NoTop"], json!("0.0.0.0/0"));
+    assert_eq!(p["NoMap"], json!(["a", "b"]));
+    assert!(p.get("Gone").is_none(), "{p}");
+    assert_eq!(
+        p["Unknown"],
+        json!({"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "cidr", {"DefaultValue": "d"}]})
+    );
+    assert_eq!(
+        p["NoDefault"],
+        json!({"Fn::FindInMap": ["M", "dev", "cidr"]})
+    );
+}
+
+#[test]
+fn find_in_map_default_value_works_without_a_mappings_section() {
+    let text = "Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties:\n      A: !FindInMap [M, a, b, {DefaultValue: x}]\n";
+    assert_eq!(resolved(text)[0]["R"]["Properties"]["A"], json!("x"));
+}

@@ -1,15 +1,16 @@
 //! Resolution of a template into the document the policies see, with an origin index
 //! (resolved pointer → source site, plus related spans such as a parameter's `Default`).
 
-use super::as_intrinsic;
 use super::conditions::{cycle_message, CondError, ConditionEval, Tri};
+use super::foreach;
+use super::{as_intrinsic, parameter_value, ParamValue};
 use crate::error::{ErrorKind, LoadError};
 use crate::index::{IndexBuilder, Indexed, Related};
 use crate::source::{SourceFile, Span};
 use crate::Limits;
 use base64::Engine as _;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One resolved document. Templates with undecided conditions have several.
 #[derive(Debug)]
@@ -43,17 +44,32 @@ pub struct Resolved {
     pub warnings: Vec<LoadError>,
 }
 
-/// Resolves `template` once per assignment of the undecided conditions that matter.
-/// Only what stops the whole template (too many resources) is an `Err`.
+/// Resolves `template` once per assignment of the undecided conditions that matter, after
+/// expanding its `Fn::ForEach` loops ([`super::foreach::expand`]).
+/// Only what stops the whole template (too many resources, a loop expanding past the bound)
+/// is an `Err`.
 pub fn resolve_variants(
     src: &SourceFile,
     template: &Indexed,
     overrides: &BTreeMap<String, Value>,
     limits: &Limits,
 ) -> Result<Resolved, LoadError> {
-    let ctx = Context::new(src, template, overrides, limits)?;
+    let expansion = foreach::expand(src, template, overrides, limits)?;
+    let no_identifiers = BTreeSet::new();
+    let (template, loop_identifiers, mut warnings) = match expansion {
+        Some(e) => (
+            std::borrow::Cow::Owned(e.doc),
+            e.unknown_identifiers,
+            e.warnings,
+        ),
+        None => (
+            std::borrow::Cow::Borrowed(template),
+            no_identifiers,
+            Vec::new(),
+        ),
+    };
+    let ctx = Context::new(src, &template, overrides, &loop_identifiers, limits)?;
     let mut variants = Vec::new();
-    let mut warnings = Vec::new();
     let mut errors = ctx.errors.clone();
     let mut stack = vec![HashMap::<String, bool>::new()];
     let mut capped: Vec<String> = Vec::new();
@@ -177,6 +193,7 @@ impl<'a> Context<'a> {
         src: &'a SourceFile,
         template: &'a Indexed,
         overrides: &BTreeMap<String, Value>,
+        loop_identifiers: &BTreeSet<String>,
         limits: &'a Limits,
     ) -> Result<Self, LoadError> {
         let root = template.value.as_object().ok_or_else(|| {
@@ -215,45 +232,41 @@ impl<'a> Context<'a> {
             let pidx = child_idx(template, 0, root, "Parameters").unwrap_or(0);
             for (name, def) in defs {
                 let didx = child_idx(template, pidx, defs, name).unwrap_or(0);
-                let list_type = def
-                    .get("Type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
-                let split = |v: Value| match (&v, list_type) {
-                    (Value::String(s), true) => Value::Array(
-                        s.split(',')
-                            .map(|p| Value::String(p.trim().to_string()))
-                            .collect(),
-                    ),
-                    _ => v,
-                };
-                let param = if let Some(v) = overrides.get(name) {
-                    Param {
-                        value: Some(split(v.clone())),
+                let param = match parameter_value(name, def, overrides) {
+                    ParamValue::Override(v) => Param {
+                        value: Some(v),
                         related: Vec::new(),
+                    },
+                    ParamValue::Default(v) => {
+                        let written = def.get("Default").unwrap_or(&v);
+                        let span = def
+                            .as_object()
+                            .and_then(|o| child_idx(template, didx, o, "Default"))
+                            .and_then(|i| template.info(i))
+                            .map(|n| n.span)
+                            .unwrap_or_default();
+                        let message =
+                            format!("{} is the default of parameter {name}", short(written));
+                        Param {
+                            value: Some(v),
+                            related: vec![Related { span, message }],
+                        }
                     }
-                } else if let Some(d) = def.get("Default") {
-                    let span = def
-                        .as_object()
-                        .and_then(|o| child_idx(template, didx, o, "Default"))
-                        .and_then(|i| template.info(i))
-                        .map(|n| n.span)
-                        .unwrap_or_default();
-                    Param {
-                        value: Some(split(d.clone())),
-                        related: vec![Related {
-                            span,
-                            message: format!("{} is the default of parameter {name}", short(d)),
-                        }],
-                    }
-                } else {
-                    Param {
+                    ParamValue::Unset => Param {
                         value: None,
                         related: Vec::new(),
-                    }
+                    },
                 };
                 params.insert(name.clone(), param);
             }
+        }
+        // Identifiers of loops whose collection is undecided: unknown values, like a parameter
+        // without a value (a parameter of the same name keeps its value).
+        for ident in loop_identifiers {
+            params.entry(ident.clone()).or_insert(Param {
+                value: None,
+                related: Vec::new(),
+            });
         }
         let mappings = match root.get("Mappings") {
             Some(Value::Object(m)) => {
@@ -482,13 +495,6 @@ impl<'c, 'a> Run<'c, 'a> {
         let mut c = idx + 1;
         for (name, res) in map {
             let rkey = tpl.info(c).and_then(|n| n.key);
-            // `Fn::ForEach` loops are not expanded: policies see them as written.
-            if name.starts_with("Fn::ForEach::") {
-                let r = self.copy(c, res, rkey);
-                out.insert(name.clone(), r);
-                c = tpl.next_sibling(c);
-                continue;
-            }
             let include = match res.get("Condition").and_then(Value::as_str) {
                 Some(cond) => {
                     // Errors point at the resource's `Condition: …` value.
@@ -755,7 +761,9 @@ impl<'c, 'a> Run<'c, 'a> {
         };
         let args_idx = idx + 1;
         match f {
-            "Ref" => self.eval_ref(v, args),
+            "Ref" => self.eval_ref(idx, v, args),
+            "Fn::Length" if args.is_array() => self.eval_length(args_idx, args),
+            "Fn::FindInMap" if args.is_array() => self.eval_find_in_map(idx, v, args),
             "Fn::If" => {
                 let Some((cond, branches)) = self.if_args(args) else {
                     return Eval::Unknown(v.clone());
@@ -783,9 +791,92 @@ impl<'c, 'a> Run<'c, 'a> {
         }
     }
 
+    /// `Fn::Length` of a list written in place: its length even when items are unknown
+    /// (`AWS::NoValue` items do not count).
+    fn eval_length(&mut self, idx: usize, args: &Value) -> Eval {
+        let tpl = self.ctx.template;
+        let mut n = 0u64;
+        let mut related = Vec::new();
+        let mut c = idx + 1;
+        for item in args.as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            match self.eval(c, item) {
+                Eval::Known(_, r) => {
+                    related.extend(r);
+                    n += 1;
+                }
+                Eval::Unknown(_) => n += 1,
+                Eval::NoValue => {}
+            }
+            c = tpl.next_sibling(c);
+        }
+        Eval::Known(Value::from(n), related)
+    }
+
+    /// `Fn::FindInMap [map, top, second, {DefaultValue: …}]`: the names may be intrinsics
+    /// (`AWS::LanguageExtensions`); the default is taken when the map, the top-level key or the
+    /// second-level key is missing, and may be `AWS::NoValue`.
+    fn eval_find_in_map(&mut self, idx: usize, v: &Value, args: &Value) -> Eval {
+        let tpl = self.ctx.template;
+        let items = args.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        let mut keys = Vec::with_capacity(3);
+        let mut related = Vec::new();
+        let mut c = idx + 2;
+        let mut default = None;
+        for (i, item) in items.iter().enumerate() {
+            if i < 3 {
+                match self.eval(c, item) {
+                    Eval::Known(x, r) => {
+                        related.extend(r);
+                        keys.push(scalar_text(&x));
+                    }
+                    _ => keys.push(None),
+                }
+            } else if i == 3 {
+                default = item.as_object().and_then(|o| {
+                    Some((
+                        child_idx(tpl, c, o, "DefaultValue")?,
+                        o.get("DefaultValue")?,
+                    ))
+                });
+            }
+            c = tpl.next_sibling(c);
+        }
+        let names = match keys.as_slice() {
+            [Some(m), Some(top), Some(second)] => Some((m, top, second)),
+            _ => None,
+        };
+        let Some((m, top, second)) = names else {
+            // A name unknown before deployment: the function as written, arguments resolved.
+            return match self.eval(idx + 1, args) {
+                Eval::Known(x, _) | Eval::Unknown(x) => Eval::Unknown(wrap("Fn::FindInMap", x)),
+                Eval::NoValue => Eval::Unknown(v.clone()),
+            };
+        };
+        if let Some((found, r)) = map_entry(self.ctx, m, top, second) {
+            related.push(r);
+            return Eval::Known(found.clone(), related);
+        }
+        match default {
+            Some((didx, d)) => self.eval(didx, d),
+            None => match self.eval(idx + 1, args) {
+                Eval::Known(x, _) | Eval::Unknown(x) => Eval::Unknown(wrap("Fn::FindInMap", x)),
+                Eval::NoValue => Eval::Unknown(v.clone()),
+            },
+        }
+    }
+
     /// A parameter's value; anything else (a resource, a pseudo parameter, a malformed or
     /// undeclared `Ref`, which were reported before resolution) is unknown.
-    fn eval_ref(&mut self, v: &Value, args: &Value) -> Eval {
+    fn eval_ref(&mut self, idx: usize, v: &Value, args: &Value) -> Eval {
+        // `Ref: !Sub 'Subnet${Name}'`: the `AWS::LanguageExtensions` transform computes the
+        // name; unknown when the name is.
+        if as_intrinsic(args).is_some() {
+            return match self.eval(idx + 1, args) {
+                Eval::Known(Value::String(name), _) => self.eval_ref(idx, v, &Value::String(name)),
+                Eval::Known(x, _) | Eval::Unknown(x) => Eval::Unknown(wrap("Ref", x)),
+                Eval::NoValue => Eval::Unknown(wrap("Ref", args.clone())),
+            };
+        }
         let Some(name) = args.as_str() else {
             return Eval::Unknown(v.clone());
         };
@@ -901,44 +992,49 @@ fn compute(f: &str, args: &Value, ctx: &Context<'_>) -> Option<Computed> {
         }
         "Fn::FindInMap" => {
             let a = args.as_array()?;
-            let (maps, midx) = ctx.mappings?;
             let (m, top, second) = (
                 scalar_text(a.first()?)?,
                 scalar_text(a.get(1)?)?,
                 scalar_text(a.get(2)?)?,
             );
-            let found = maps
-                .get(&m)
-                .and_then(|x| x.get(&top))
-                .and_then(|x| x.get(&second));
-            match found {
-                Some(v) => {
-                    let tpl = ctx.template;
-                    let span = child_idx(tpl, midx, maps, &m)
-                        .and_then(|i| {
-                            let mo = maps.get(&m)?.as_object()?;
-                            let t = child_idx(tpl, i, mo, &top)?;
-                            child_idx(tpl, t, mo.get(&top)?.as_object()?, &second)
-                        })
-                        .and_then(|i| tpl.info(i))
-                        .map(|n| n.span)
-                        .unwrap_or_default();
-                    Some(Computed::Value(
-                        v.clone(),
-                        vec![Related {
-                            span,
-                            message: format!("{} comes from mapping {m}.{top}.{second}", short(v)),
-                        }],
-                    ))
-                }
+            match map_entry(ctx, &m, &top, &second) {
+                Some((v, related)) => Some(Computed::Value(v.clone(), vec![related])),
                 None => a
                     .get(3)
                     .and_then(|d| d.get("DefaultValue"))
                     .map(|d| Computed::Value(d.clone(), Vec::new())),
             }
         }
+        "Fn::Length" => plain(Value::from(args.as_array()?.len())),
+        // Compact JSON, members in the order written, as CloudFormation writes it.
+        "Fn::ToJsonString" if args.is_object() || args.is_array() => {
+            plain(Value::String(serde_json::to_string(args).ok()?))
+        }
         _ => None,
     }
+}
+
+/// The entry `m.top.second` of the template's `Mappings`, with its location as related.
+fn map_entry<'c>(
+    ctx: &Context<'c>,
+    m: &str,
+    top: &str,
+    second: &str,
+) -> Option<(&'c Value, Related)> {
+    let (maps, midx) = ctx.mappings?;
+    let found = maps.get(m)?.get(top)?.get(second)?;
+    let tpl = ctx.template;
+    let span = child_idx(tpl, midx, maps, m)
+        .and_then(|i| {
+            let mo = maps.get(m)?.as_object()?;
+            let t = child_idx(tpl, i, mo, top)?;
+            child_idx(tpl, t, mo.get(top)?.as_object()?, second)
+        })
+        .and_then(|i| tpl.info(i))
+        .map(|n| n.span)
+        .unwrap_or_default();
+    let message = format!("{} comes from mapping {m}.{top}.{second}", short(found));
+    Some((found, Related { span, message }))
 }
 
 /// `Fn::Sub` substitution; `None` when any variable is unknown before deployment.
