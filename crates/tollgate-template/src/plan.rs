@@ -490,6 +490,14 @@ impl<'a> Resolver<'a> {
             .filter_map(Value::as_str)
             .map(strip_keys)
             .collect();
+        // The module calls whose outputs the list names (a set: the list may be long).
+        let named: HashSet<&str> = stripped
+            .iter()
+            .filter_map(|r| match r.split('.').collect::<Vec<_>>().as_slice() {
+                ["module", call, _, ..] => Some(*call),
+                _ => None,
+            })
+            .collect();
         for r in &stripped {
             if self.budget == 0 {
                 return;
@@ -505,8 +513,7 @@ impl<'a> Resolver<'a> {
                     self.port(&child, Port::Output, output, out, chain);
                 }
                 (Some("module"), Some(call), None) => {
-                    let named = format!("module.{call}.");
-                    if !stripped.iter().any(|s| s.starts_with(&named)) {
+                    if !named.contains(call) {
                         let child = format!("{prefix}module.{call}.");
                         self.port(&child, Port::AllOutputs, "", out, chain);
                     }
