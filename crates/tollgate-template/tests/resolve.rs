@@ -300,3 +300,195 @@ fn find_in_map_default_value_works_without_a_mappings_section() {
     let text = "Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties:\n      A: !FindInMap [M, a, b, {DefaultValue: x}]\n";
     assert_eq!(resolved(text)[0]["R"]["Properties"]["A"], json!("x"));
 }
+
+/// The resource list of a plan: config address → references.
+fn plan_references(plan: &Value) -> BTreeMap<String, Value> {
+    let text = plan.to_string();
+    let l = match load("p.json", text.as_bytes(), &LoadOptions::default()) {
+        Ok(Outcome::Loaded(l)) => l,
+        other => panic!("{other:?}"),
+    };
+    let v = l.inputs[0].value();
+    v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["config_address"].as_str().unwrap().to_string(),
+                r["references"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// A resource change that is created.
+fn change(module: Option<&str>, rtype: &str, name: &str) -> Value {
+    let local = format!("{rtype}.{name}");
+    let address = module.map_or(local.clone(), |m| format!("{m}.{local}"));
+    json!({"address": address, "module_address": module, "mode": "managed", "type": rtype,
+           "name": name, "change": {"actions": ["create"], "after": {}}})
+}
+
+#[test]
+fn plan_references_follow_module_inputs_and_outputs_three_levels_deep() {
+    // module.b.module.c.module.d holds the VPC; its id goes up through three outputs
+    // (d.o3 → c.o2 → b.out) and down through three inputs (a.x → inner.y → deep.z) to a
+    // default security group in module.a.module.inner.module.deep. module.a has for_each and
+    // refers to one instance of module.b: instance keys are dropped.
+    let vpc_module = json!({
+        "resources": [{"address": "aws_vpc.v", "expressions": {"cidr_block": {"constant_value": "10.0.0.0/16"}}}],
+        "outputs": {"o3": {"expression": {"references": ["aws_vpc.v.id", "aws_vpc.v"]}},
+                    "other": {"expression": {"references": ["aws_subnet.s.id"]}}}
+    });
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            change(Some("module.b[\"k\"].module.c.module.d"), "aws_vpc", "v"),
+            change(Some("module.a[\"x\"].module.inner.module.deep"), "aws_default_security_group", "g"),
+            change(None, "aws_flow_log", "f"),
+            change(None, "aws_flow_log", "whole"),
+            change(None, "aws_flow_log", "root_var"),
+        ],
+        "configuration": {"root_module": {
+            "resources": [
+                {"address": "aws_flow_log.f", "expressions": {
+                    "vpc_id": {"references": ["module.b[\"k\"].out", "module.b[\"k\"]", "module.b"]},
+                    "tags": {"references": ["local.tags", "var.env"]}}},
+                {"address": "aws_flow_log.whole", "expressions": {
+                    "vpc_id": {"references": ["module.b", "each.key"]}}},
+                {"address": "aws_flow_log.root_var", "expressions": {
+                    "vpc_id": {"references": ["var.vpc_id"]}}}
+            ],
+            "module_calls": {
+                "a": {"expressions": {"x": {"references": ["module.b[\"k\"].out", "module.b[\"k\"]", "module.b"]}},
+                      "module": {
+                          "variables": {"x": {}},
+                          "module_calls": {"inner": {
+                              "expressions": {"y": {"references": ["var.x"]}},
+                              "module": {"module_calls": {"deep": {
+                                  "expressions": {"z": {"references": ["var.y"]}},
+                                  "module": {"resources": [{"address": "aws_default_security_group.g",
+                                      "expressions": {"vpc_id": {"references": ["var.z"]}}}]}
+                              }}}
+                          }}
+                      }},
+                "b": {"module": {
+                    "outputs": {"out": {"expression": {"references": ["module.c.o2", "module.c"]}},
+                                "name": {"expression": {"constant_value": "b"}}},
+                    "module_calls": {"c": {"module": {
+                        "outputs": {"o2": {"expression": {"references": ["module.d.o3", "module.d"]}}},
+                        "module_calls": {"d": {"module": vpc_module}}
+                    }}}
+                }}
+            }
+        }}
+    });
+    let refs = plan_references(&plan);
+    let vpc = json!({"vpc_id": ["module.b.module.c.module.d.aws_vpc.v"]});
+    assert_eq!(
+        refs["module.a.module.inner.module.deep.aws_default_security_group.g"],
+        vpc
+    );
+    assert_eq!(refs["aws_flow_log.f"], vpc);
+    // `module.b` alone (a dynamic instance key): every output of module.b.
+    assert_eq!(refs["aws_flow_log.whole"], vpc);
+    // A root variable refers to no resource.
+    assert_eq!(refs["aws_flow_log.root_var"], json!({}));
+    assert_eq!(refs["module.b.module.c.module.d.aws_vpc.v"], json!({}));
+}
+
+#[test]
+fn plan_references_terminate_on_cyclic_module_inputs_and_outputs() {
+    // Not valid Terraform: module.m's output o is its input x, and the root passes
+    // x = module.m.o; module.m.module.n does the same one level down, and a resource in it
+    // refers to both. Resolution must end, and keep what is reachable (the bucket).
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            change(None, "aws_s3_bucket_server_side_encryption_configuration", "s"),
+            change(Some("module.m.module.n"), "aws_s3_bucket_server_side_encryption_configuration", "t"),
+        ],
+        "configuration": {"root_module": {
+            "resources": [{"address": "aws_s3_bucket_server_side_encryption_configuration.s",
+                           "expressions": {"bucket": {"references": ["module.m.o", "module.m"]}}}],
+            "module_calls": {"m": {
+                "expressions": {"x": {"references": ["module.m.o", "module.m"]}},
+                "module": {
+                    "outputs": {"o": {"expression": {"references": ["var.x", "module.n.p", "aws_s3_bucket.b.id"]}}},
+                    "resources": [{"address": "aws_s3_bucket.b"}],
+                    "module_calls": {"n": {
+                        "expressions": {"y": {"references": ["module.n.p", "var.x"]}},
+                        "module": {
+                            "outputs": {"p": {"expression": {"references": ["var.y"]}}},
+                            "resources": [{"address": "aws_s3_bucket_server_side_encryption_configuration.t",
+                                           "expressions": {"bucket": {"references": ["var.y", "module.nope.x"]}}}]
+                        }
+                    }}
+                }
+            }}
+        }}
+    });
+    let refs = plan_references(&plan);
+    let bucket = json!({"bucket": ["module.m.aws_s3_bucket.b"]});
+    assert_eq!(
+        refs["aws_s3_bucket_server_side_encryption_configuration.s"],
+        bucket
+    );
+    assert_eq!(
+        refs["module.m.module.n.aws_s3_bucket_server_side_encryption_configuration.t"],
+        bucket
+    );
+
+    // A chain through 3,000 sibling modules (m_i's output is its input, which the root sets to
+    // m_{i+1}'s output): cut, without exhausting the stack.
+    let n = 3000;
+    let mut calls = serde_json::Map::new();
+    for i in 0..n {
+        calls.insert(
+            format!("m{i}"),
+            json!({"expressions": {"x": {"references": [format!("module.m{}.o", i + 1)]}},
+                   "module": {"outputs": {"o": {"expression": {"references": ["var.x", format!("aws_vpc.v{i}.id")]}}}}}),
+        );
+    }
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [change(None, "aws_flow_log", "f")],
+        "configuration": {"root_module": {
+            "resources": [{"address": "aws_flow_log.f", "expressions": {"vpc_id": {"references": ["module.m0.o"]}}}],
+            "module_calls": calls
+        }}
+    });
+    let refs = plan_references(&plan);
+    let linked = refs["aws_flow_log.f"]["vpc_id"].as_array().unwrap().len();
+    assert!((100..n).contains(&linked), "{linked}");
+
+    // 40 modules, each output naming the next module's output twice (through two inputs), the
+    // last one naming the first: nothing can be remembered inside the cycle, and following
+    // every path would take 2^40 steps. The work budget ends it.
+    let n = 40;
+    let mut calls = serde_json::Map::new();
+    for i in 0..n {
+        let next = format!("module.m{}.o", (i + 1) % n);
+        calls.insert(
+            format!("m{i}"),
+            json!({"expressions": {"a": {"references": [next]}, "b": {"references": [next]}},
+                   "module": {"outputs": {"o": {"expression": {"references": ["var.a", "var.b", "aws_vpc.v.id"]}}}}}),
+        );
+    }
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [change(None, "aws_flow_log", "f")],
+        "configuration": {"root_module": {
+            "resources": [{"address": "aws_flow_log.f", "expressions": {"vpc_id": {"references": ["module.m0.o"]}}}],
+            "module_calls": calls
+        }}
+    });
+    let started = std::time::Instant::now();
+    let refs = plan_references(&plan);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let linked = refs["aws_flow_log.f"]["vpc_id"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(linked <= n, "{linked}");
+}

@@ -1,0 +1,7 @@
+resource "aws_s3_bucket" "this" {
+  bucket_prefix = "tollgate-fixture-"
+}
+
+output "bucket_id" {
+  value = aws_s3_bucket.this.id
+}
