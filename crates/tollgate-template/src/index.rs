@@ -79,22 +79,8 @@ impl Indexed {
         self.nodes.get(idx).map_or(idx + 1, |n| n.next as usize)
     }
 
-    /// The related locations of the node with pre-order index `idx`.
-    pub fn related_of(&self, idx: usize) -> &[Related] {
-        self.nodes
-            .get(idx)
-            .and_then(|n| self.related.get(n.related as usize))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-    }
-
     pub fn node_count(&self) -> usize {
         self.nodes.len()
-    }
-
-    /// The root node's info.
-    pub fn root(&self) -> Option<&NodeInfo> {
-        self.nodes.first()
     }
 
     /// Finds the node at an RFC 6901 pointer (`""` is the root).

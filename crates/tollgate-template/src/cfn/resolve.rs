@@ -780,7 +780,7 @@ impl<'c, 'a> Run<'c, 'a> {
                     Eval::NoValue => return Eval::Unknown(v.clone()),
                 };
                 match compute(f, &args_v, self.ctx) {
-                    Some(Computed::Value(x, more)) => {
+                    Some((x, more)) => {
                         let mut related = related;
                         related.extend(more);
                         Eval::Known(x, related)
@@ -905,7 +905,7 @@ impl<'c, 'a> Run<'c, 'a> {
                     _ => return Eval::Unknown(v.clone()),
                 };
                 match compute(f, &a, ctx) {
-                    Some(Computed::Value(x, _)) => Eval::Known(x, Vec::new()),
+                    Some((x, _)) => Eval::Known(x, Vec::new()),
                     _ => Eval::Unknown(v.clone()),
                 }
             }
@@ -932,9 +932,8 @@ fn wrap(f: &str, args: Value) -> Value {
     Value::Object(m)
 }
 
-enum Computed {
-    Value(Value, Vec<Related>),
-}
+/// A computed value and where its parts were defined (a mapping entry, a parameter default).
+type Computed = (Value, Vec<Related>);
 
 fn scalar_text(v: &Value) -> Option<String> {
     match v {
@@ -948,7 +947,7 @@ fn scalar_text(v: &Value) -> Option<String> {
 /// Computes an intrinsic whose arguments are all known; `None` when it cannot be known
 /// before deployment (or its arguments have the wrong shape).
 fn compute(f: &str, args: &Value, ctx: &Context<'_>) -> Option<Computed> {
-    let plain = |v: Value| Some(Computed::Value(v, Vec::new()));
+    let plain = |v: Value| Some((v, Vec::new()));
     match f {
         "Fn::Join" => {
             let [delim, list] = args.as_array()?.as_slice() else {
@@ -987,8 +986,7 @@ fn compute(f: &str, args: &Value, ctx: &Context<'_>) -> Option<Computed> {
                 },
                 _ => return None,
             };
-            substitute(text, vars, ctx)
-                .map(|(s, related)| Computed::Value(Value::String(s), related))
+            substitute(text, vars, ctx).map(|(s, related)| (Value::String(s), related))
         }
         "Fn::FindInMap" => {
             let a = args.as_array()?;
@@ -998,11 +996,11 @@ fn compute(f: &str, args: &Value, ctx: &Context<'_>) -> Option<Computed> {
                 scalar_text(a.get(2)?)?,
             );
             match map_entry(ctx, &m, &top, &second) {
-                Some((v, related)) => Some(Computed::Value(v.clone(), vec![related])),
+                Some((v, related)) => Some((v.clone(), vec![related])),
                 None => a
                     .get(3)
                     .and_then(|d| d.get("DefaultValue"))
-                    .map(|d| Computed::Value(d.clone(), Vec::new())),
+                    .map(|d| (d.clone(), Vec::new())),
             }
         }
         "Fn::Length" => plain(Value::from(args.as_array()?.len())),
