@@ -206,6 +206,50 @@ deny contains {"message": "big", "pointer": "", "resource": "-"} if {
     assert!(findings.iter().any(|f| f.rule == "mid"));
 }
 
+/// The ceiling is shared by the evaluations running at once: a runaway rule on one thread
+/// must not cost an innocent rule on another its findings (it is run again).
+#[test]
+fn a_runaway_rule_on_one_thread_does_not_stop_the_rules_of_another() {
+    let _alone = ALONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (runaway, errors) = RegoEngine::with_user_policies(&[broken("rego-memory")]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let busy = r#"
+package tollgate.rules.cloudformation.busy
+import rego.v1
+metadata := {"id": "busy"}
+deny contains {"message": "busy", "pointer": "", "resource": "-"} if {
+    count(numbers.range(1, 300000)) > 0
+}
+"#;
+    let source = tollgate_policy::engine::rego::PolicySource {
+        file: "busy.rego".into(),
+        text: busy.into(),
+        builtin: false,
+    };
+    let (innocent, errors) = RegoEngine::from_sources(vec![source], true);
+    assert!(errors.is_empty(), "{errors:?}");
+    let loaded = template();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for _ in 0..20 {
+                let (_, errors) = check(&runaway, &loaded, &default_options());
+                assert_eq!(errors.len(), 1, "{errors:?}");
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let mut runs = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) || runs < 5 {
+            let (findings, errors) = check(&innocent, &loaded, &default_options());
+            assert!(errors.is_empty(), "run {runs}: {errors:?}");
+            assert!(findings.iter().any(|f| f.rule == "busy"));
+            runs += 1;
+        }
+    });
+}
+
 /// Reading `metadata` evaluated the whole package: the rule above without `metadata` took
 /// 17 s and 4.7 GB to be rejected. Only the `metadata` rule is evaluated now.
 #[test]

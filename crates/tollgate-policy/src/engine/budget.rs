@@ -30,7 +30,10 @@
 //! evaluation stopped while its thread's peak stayed under its limit is innocent, the ceiling
 //! is raised to the live bytes now plus the running limits ([`Armed::rebase`]), and it runs
 //! again (at most [`RETRIES`] times, then the limit is reported anyway). A runaway evaluation
-//! is over its own limit by the time it is stopped, so it is reported at once. Raising the
+//! is over its own limit by the time it is stopped, so it is reported at once; a thread's peak
+//! only rises, so a rule once stopped for memory is a suspect from then on (on every thread)
+//! and is never run again for an overrun, which keeps a rule that runs away on every
+//! document from stopping its neighbours again and again. Raising the
 //! ceiling can let a runaway rule on another thread grow by more than one limit before it is
 //! stopped, never without bound: the ceiling only rises by the running limits above memory
 //! that is really live, and every check after that stops the thread that is over its own
@@ -45,8 +48,9 @@ use std::sync::{Mutex, PoisonError};
 /// when it started) before it is stopped: 1 GiB.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
-/// How many times an evaluation stopped by another thread's overrun runs again.
-pub const RETRIES: u32 = 2;
+/// How many times an evaluation stopped by another thread's overrun runs again (a runaway
+/// rule evaluated on document after document can stop a neighbour more than once).
+pub const RETRIES: u32 = 8;
 
 struct Ledger {
     /// Evaluations armed now.
@@ -96,10 +100,23 @@ impl Armed {
         now.peak > self.peak_before && now.peak.saturating_sub(self.start) > limit
     }
 
-    /// After an overrun this evaluation did not cause: the ceiling becomes the live bytes now
-    /// plus the limits of the running evaluations, if that is higher.
+    /// After an overrun this evaluation did not cause: waits (up to 50 ms) for the live bytes
+    /// to fall back under the ceiling (the runaway evaluation is being stopped), then the
+    /// ceiling becomes the live bytes now plus the limits of the running evaluations, if that
+    /// is higher.
     pub(crate) fn rebase(&self) {
-        let global = regorus_mimalloc::global_allocation_stats_snapshot();
+        let mut global = regorus_mimalloc::global_allocation_stats_snapshot();
+        for _ in 0..50 {
+            let ceiling = LEDGER
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .ceiling;
+            if global.allocated <= ceiling {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            global = regorus_mimalloc::global_allocation_stats_snapshot();
+        }
         let mut ledger = LEDGER.lock().unwrap_or_else(PoisonError::into_inner);
         let room = self.limit.saturating_mul(ledger.active.max(1));
         ledger.ceiling = ledger.ceiling.max(global.allocated.saturating_add(room));
@@ -121,20 +138,26 @@ impl Drop for Armed {
     }
 }
 
-/// Whether a regorus error is its memory limit.
+/// Whether a regorus error is its memory limit. regorus's query parser checks the limit too,
+/// and reports a stop there as a parse error of the query (`expecting … <query.rego>:1:1`):
+/// tollgate's queries always parse, so an error located in the query is the limit.
 pub(crate) fn is_memory_limit(err: &anyhow::Error) -> bool {
+    let text = format!("{err:#}");
     err.chain().any(|e| {
         matches!(
             e.downcast_ref::<regorus::LimitError>(),
             Some(regorus::LimitError::MemoryLimitExceeded { .. })
         )
-    }) || format!("{err:#}").contains("memory limit")
+    }) || text.contains("memory limit")
+        || text.contains("<query.rego>")
 }
 
 /// Runs `eval` with a memory bound of `limit` bytes (none: unbounded), running it again when
-/// another thread's overrun stopped it.
+/// another thread's overrun stopped it, unless `suspect` (it overran before: a thread's peak
+/// only rises, so a second overrun on a thread that already held more is not seen as its own).
 pub(crate) fn bounded<T>(
     limit: Option<u64>,
+    suspect: bool,
     mut eval: impl FnMut() -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let Some(limit) = limit else {
@@ -145,7 +168,9 @@ pub(crate) fn bounded<T>(
         let armed = arm(limit);
         let result = eval();
         match result {
-            Err(err) if is_memory_limit(&err) && attempt < RETRIES && !armed.overran() => {
+            Err(err)
+                if !suspect && is_memory_limit(&err) && attempt < RETRIES && !armed.overran() =>
+            {
                 armed.rebase();
                 attempt += 1;
             }

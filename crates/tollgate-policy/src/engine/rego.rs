@@ -114,6 +114,8 @@ struct Group {
     with_options: Mutex<Option<(serde_json::Value, regorus::Engine)>>,
     /// The memory bound of one evaluation (`None`: unbounded); see [`budget`].
     memory_limit: Option<u64>,
+    /// Packages once stopped at the memory limit: suspects, never run again for an overrun.
+    over_memory: Mutex<BTreeSet<String>>,
 }
 
 /// What a rule package needs to see. Built-in rule files declare it in a header comment
@@ -510,6 +512,7 @@ impl KindEngine {
             packages: packages.clone(),
             with_options: Mutex::new(None),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+            over_memory: Mutex::new(BTreeSet::new()),
         };
         if resource.is_empty() || document.is_empty() {
             let names: Vec<&String> = packages.keys().collect();
@@ -554,6 +557,7 @@ impl KindEngine {
                     .collect(),
                 with_options: Mutex::new(None),
                 memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+                over_memory: Mutex::new(BTreeSet::new()),
             });
         }
         groups
@@ -630,7 +634,14 @@ impl Group {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         let all = format!("data.tollgate.rules.{}", kind_segment(kind));
-        match budget::bounded(self.memory_limit, || engine.eval_query(all.clone(), false)) {
+        let any_suspect = !self
+            .over_memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty();
+        match budget::bounded(self.memory_limit, any_suspect, || {
+            engine.eval_query(all.clone(), false)
+        }) {
             Ok(results) => {
                 let value = first_value(&results).unwrap_or(serde_json::Value::Null);
                 for (name, package) in &self.packages {
@@ -645,14 +656,27 @@ impl Group {
                 // Find the failing rules; the others still report.
                 for (name, package) in &self.packages {
                     let query = format!("{}.deny", package_query(kind, name));
-                    match budget::bounded(self.memory_limit, || {
+                    let suspect = self
+                        .over_memory
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .contains(name);
+                    match budget::bounded(self.memory_limit, suspect, || {
                         engine.eval_query(query.clone(), false)
                     }) {
                         Ok(results) => {
                             let deny = first_value(&results).unwrap_or(serde_json::Value::Null);
                             convert(package, &deny, &mut findings, &mut errors);
                         }
-                        Err(err) => errors.push(run_error(package, &err, self.memory_limit)),
+                        Err(err) => {
+                            if budget::is_memory_limit(&err) {
+                                self.over_memory
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .insert(name.clone());
+                            }
+                            errors.push(run_error(package, &err, self.memory_limit));
+                        }
                     }
                 }
             }
@@ -690,13 +714,17 @@ impl Group {
             options.clone()
         };
         let data = serde_json::json!({"tollgate": {"options": options_value}});
-        engine
-            .add_data(regorus::Value::from(data))
-            .map_err(|e| options_error(&e))?;
-        // Analyse once with the options in place, so clones start prepared.
-        engine
-            .eval_query("true".to_string(), false)
-            .map_err(|e| options_error(&e))?;
+        // Bounded like an evaluation: while another thread's runaway rule holds the shared
+        // ceiling, this is stopped too, and runs again (see `budget`).
+        budget::bounded(self.memory_limit, false, || {
+            let mut attempt = engine.clone();
+            attempt.add_data(regorus::Value::from(data.clone()))?;
+            // Analyse once with the options in place, so clones start prepared.
+            attempt.eval_query("true".to_string(), false)?;
+            engine = attempt;
+            Ok(())
+        })
+        .map_err(|e| options_error(&e))?;
         *cache = Some((options.clone(), engine.clone()));
         Ok(engine)
     }
@@ -724,7 +752,7 @@ fn read_metadata(
     }
     let path = format!("data.{package}.metadata");
     let label = files.join(", ");
-    match budget::bounded(Some(DEFAULT_MEMORY_LIMIT), || {
+    match budget::bounded(Some(DEFAULT_MEMORY_LIMIT), false, || {
         engine.eval_rule(path.clone())
     }) {
         Ok(regorus::Value::Undefined) => Ok(None),
