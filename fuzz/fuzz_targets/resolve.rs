@@ -30,11 +30,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut overrides = BTreeMap::new();
     overrides.insert("P".to_string(), serde_json::json!("0.0.0.0/0"));
-    if let Ok((variants, _warnings)) =
-        cfn::resolve_variants(&source, &document, &overrides, &limits)
-    {
-        assert!(!variants.is_empty());
-        for v in &variants {
+    if let Ok(resolved) = cfn::resolve_variants(&source, &document, &overrides, &limits) {
+        assert!(!resolved.variants.is_empty());
+        for e in resolved.errors.iter().chain(&resolved.warnings) {
+            assert!(e.to_string().starts_with("fuzz.yaml"));
+        }
+        for v in &resolved.variants {
             let _ = v.doc.find("/Resources/R/Properties");
             let _ = v.doc.walk();
         }

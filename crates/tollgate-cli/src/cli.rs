@@ -242,6 +242,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECONDS")]
     pub policy_timeout: Option<u64>,
 
+    /// How much memory the Rego rules may allocate while evaluating one document (or one
+    /// chunk of a large one) before they are stopped and reported as an error: bytes, or with
+    /// a unit (512M, 1G); 0 for no limit. Guard rules create no values and have no limit
+    /// [default: 1G; tollgate.toml: policy_memory_limit].
+    #[arg(long, value_name = "BYTES", value_parser = parse_memory_limit)]
+    pub policy_memory_limit: Option<u64>,
+
     /// Also print warnings (e.g. the bound on undecided conditions was reached) and why files
     /// found in directories were skipped.
     #[arg(long, short)]
@@ -253,6 +260,10 @@ pub struct CheckArgs {
 pub struct Shard {
     pub index: u32,
     pub count: u32,
+}
+
+fn parse_memory_limit(s: &str) -> Result<u64, String> {
+    tollgate_policy::engine::budget::parse_bytes(s)
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {

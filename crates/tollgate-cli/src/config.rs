@@ -31,8 +31,33 @@ pub struct ConfigFile {
     #[serde(default)]
     pub policy_dirs: Vec<PathBuf>,
     pub admin_ports: Option<Vec<u16>>,
+    /// The memory bound of one Rego evaluation: bytes, or a string with a unit (`"512M"`).
+    pub policy_memory_limit: Option<toml::Spanned<ByteCount>>,
     #[serde(default)]
     pub suppress: Vec<toml::Spanned<SuppressEntry>>,
+}
+
+/// A byte count in tollgate.toml: an integer, or a string with a unit (`"512M"`, `"1G"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteCount(pub u64);
+
+impl<'de> Deserialize<'de> for ByteCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected a byte count: 1073741824 or \"1G\""))?
+        {
+            Raw::Number(n) => Ok(ByteCount(n)),
+            Raw::Text(t) => tollgate_policy::engine::budget::parse_bytes(&t)
+                .map(ByteCount)
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 /// One `[[suppress]]` table.

@@ -1,20 +1,8 @@
 //! The `tollgate` binary: wires the loader, the engines, the filters and the reporters.
 
-mod baseline;
-mod cli;
-mod commands;
-mod config;
-mod discover;
-mod examples;
-mod output;
-mod params;
-mod problem;
-mod report;
-mod rule_docs;
-mod suppress;
-
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
+use tollgate_cli::{cli, commands, output};
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -198,4 +198,102 @@ fn every_limit_can_be_raised_from_the_command_line() {
         out.stdout
     );
     assert!(out.stdout.contains("sg-ssh-world"), "{}", out.stdout);
+
+    // Issue 15: a rule that allocates without bound is stopped at the memory limit (1 GiB by
+    // default) within a second, named in the report of the file; the built-in rules report.
+    let started = std::time::Instant::now();
+    let out = run(&[
+        "check",
+        FAIL,
+        "--policy-dir",
+        "testdata/user-policies/broken/rego-memory",
+        "-f",
+        "json",
+    ]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(out.code, 2);
+    let report = out.json();
+    let text = report.to_string();
+    assert!(text.contains("exceeded its memory (1 GiB) limit"), "{text}");
+    assert!(text.contains("huge_range.rego"), "{text}");
+    assert!(text.contains("tollgate::policy::limit"), "{text}");
+    assert!(text.contains("sg-ssh-world"), "{text}");
+    let out = run(&[
+        "check",
+        FAIL,
+        "--policy-dir",
+        "testdata/user-policies/broken/rego-memory",
+        "--policy-memory-limit",
+        "64M",
+    ]);
+    assert!(
+        out.stdout.contains("exceeded its memory (64 MiB) limit"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("--policy-memory-limit BYTES"),
+        "{}",
+        out.stdout
+    );
+    // The same rule without `metadata` is rejected when the policies load, at once.
+    let started = std::time::Instant::now();
+    let out = run(&[
+        "check",
+        FAIL,
+        "--policy-dir",
+        "testdata/user-policies/broken/rego-memory-no-metadata",
+        "-f",
+        "json",
+    ]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(out.code, 2);
+    let text = out.json().to_string();
+    assert!(
+        text.contains("must define a constant object `metadata"),
+        "{text}"
+    );
+    assert!(text.contains("sg-ssh-world"), "{text}");
+}
+
+#[test]
+fn policy_memory_limit_flag_and_configuration_key() {
+    let out = run(&["check", FAIL, "--policy-memory-limit", "1Q"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("not a byte count"), "{}", out.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tollgate.toml");
+    std::fs::write(
+        &config,
+        "policy_memory_limit = \"32M\"\npolicy_dirs = [\"rules\"]\n",
+    )
+    .unwrap();
+    let root = root();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::copy(
+        root.join("testdata/user-policies/broken/rego-memory/huge_range.rego"),
+        rules.join("huge_range.rego"),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let out = run(&["check", FAIL, "--config", &config]);
+    assert!(
+        out.stdout.contains("exceeded its memory (32 MiB) limit"),
+        "{}",
+        out.stdout
+    );
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "policy_memory_limit = \"lots\"\n",
+    )
+    .unwrap();
+    let out = run(&["check", FAIL, "--config", &config]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("not a byte count"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
 }

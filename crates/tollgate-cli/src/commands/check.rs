@@ -56,7 +56,12 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         .or(config.file.engine)
         .unwrap_or(EngineChoice::Rego);
     let timeout = args.policy_timeout.map(std::time::Duration::from_secs);
-    let (engine, policy_errors) = super::build_engine(engine_choice, &policy_dirs, timeout);
+    let memory = args.policy_memory_limit.or(config
+        .file
+        .policy_memory_limit
+        .as_ref()
+        .map(|m| m.get_ref().0));
+    let (engine, policy_errors) = super::build_engine(engine_choice, &policy_dirs, timeout, memory);
     let meta = tollgate_policy::pack::builtin_meta().map_err(|e| miette::miette!("{e}"))?;
     let user_rules = engine.user_severities();
 

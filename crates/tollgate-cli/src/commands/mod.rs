@@ -18,17 +18,22 @@ use tollgate_policy::{Engine, EvalError};
 use tollgate_template::{ErrorKind, Limits, LoadError};
 
 /// Compiles the built-in pack and the user policies of `dirs` once, for the whole run.
-/// `timeout` bounds Rego evaluation per document (Guard has no loops to bound).
+/// `timeout` and `memory` (bytes, 0: none) bound Rego evaluation per document (Guard has no
+/// loops and creates no values); `None`: the defaults.
 pub fn build_engine(
     choice: EngineChoice,
     dirs: &[PathBuf],
     timeout: Option<Duration>,
+    memory: Option<u64>,
 ) -> (Box<dyn Engine>, Vec<EvalError>) {
     match choice {
         EngineChoice::Rego => {
             let (mut e, errs) = RegoEngine::with_user_policies(dirs);
             if let Some(t) = timeout {
                 e.set_time_limit(t);
+            }
+            if let Some(m) = memory {
+                e.set_memory_limit(Some(m));
             }
             (Box::new(e), errs)
         }

@@ -30,7 +30,7 @@ type Key = (String, String, String);
 
 pub fn run(args: &TestArgs) -> Result<ExitCode> {
     let (engine, policy_errors) =
-        super::build_engine(args.engine, std::slice::from_ref(&args.dir), None);
+        super::build_engine(args.engine, std::slice::from_ref(&args.dir), None, None);
     if !policy_errors.is_empty() {
         for e in &policy_errors {
             eprintln!("error: {e}");

@@ -4,6 +4,7 @@
 use crate::finding::RawFinding;
 use tollgate_template::InputKind;
 
+pub mod budget;
 pub mod guard;
 pub mod rego;
 
@@ -31,7 +32,7 @@ pub enum EvalError {
     #[diagnostic(
         code(tollgate::policy::limit),
         help(
-            "raise the limit with --policy-timeout SECONDS if the rule is meant to run that long"
+            "raise the limit with --policy-timeout SECONDS or --policy-memory-limit BYTES if the rule is meant to run that long or hold that much"
         )
     )]
     Limit { file: String, limit: String },

@@ -34,6 +34,7 @@ use rayon::prelude::*;
 use regorus::utils::limits::ExecutionTimerConfig;
 use tollgate_template::InputKind;
 
+use crate::engine::budget::{self, DEFAULT_MEMORY_LIMIT};
 use crate::engine::{Engine, EvalError};
 use crate::finding::{RawFinding, RelatedPointer, Severity};
 use crate::pack::{BUILTIN, REGO_LIB, REGO_LIB_PATH};
@@ -111,6 +112,10 @@ struct Group {
     packages: BTreeMap<String, Package>,
     /// `base` with the options of the last evaluation merged in and analysed again.
     with_options: Mutex<Option<(serde_json::Value, regorus::Engine)>>,
+    /// The memory bound of one evaluation (`None`: unbounded); see [`budget`].
+    memory_limit: Option<u64>,
+    /// Packages once stopped at the memory limit: suspects, never run again for an overrun.
+    over_memory: Mutex<BTreeSet<String>>,
 }
 
 /// What a rule package needs to see. Built-in rule files declare it in a header comment
@@ -262,6 +267,18 @@ impl RegoEngine {
         }
     }
 
+    /// Changes how much memory one evaluation of the rules of one kind on one document may
+    /// allocate before it is stopped (default [`DEFAULT_MEMORY_LIMIT`]; `None` or 0: no
+    /// bound).
+    pub fn set_memory_limit(&mut self, limit: Option<u64>) {
+        let limit = limit.filter(|l| *l > 0);
+        for kind in [&mut self.cloudformation, &mut self.terraform] {
+            for group in &mut kind.groups {
+                group.memory_limit = limit;
+            }
+        }
+    }
+
     fn for_kind(&self, kind: InputKind) -> &KindEngine {
         match kind {
             InputKind::CloudFormation => &self.cloudformation,
@@ -373,14 +390,16 @@ impl KindEngine {
                 column: 1,
                 message,
             };
-            let query = format!("{}.metadata", package_query(kind, &name));
-            let metadata = match engine.eval_query(query, false) {
-                Ok(results) => first_value(&results),
-                Err(err) => {
-                    errors.push(load_error(format!(
-                        "reading metadata of {package}: {}",
-                        error_text(&err)
-                    )));
+            // The `metadata` rule alone (and what it refers to), never the whole package: a
+            // query of `data.<package>.metadata` would evaluate every rule of the package.
+            let metadata = match read_metadata(&mut engine, &package, &files) {
+                Ok(metadata) => metadata,
+                Err(MetadataError::Missing) => None,
+                Err(MetadataError::Failed(error)) => {
+                    errors.push(match error {
+                        EvalError::Runtime { message, .. } => load_error(message),
+                        other => other,
+                    });
                     continue;
                 }
             };
@@ -492,6 +511,8 @@ impl KindEngine {
             base,
             packages: packages.clone(),
             with_options: Mutex::new(None),
+            memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+            over_memory: Mutex::new(BTreeSet::new()),
         };
         if resource.is_empty() || document.is_empty() {
             let names: Vec<&String> = packages.keys().collect();
@@ -535,6 +556,8 @@ impl KindEngine {
                     .map(|(n, p)| (n.clone(), p.clone()))
                     .collect(),
                 with_options: Mutex::new(None),
+                memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+                over_memory: Mutex::new(BTreeSet::new()),
             });
         }
         groups
@@ -611,7 +634,14 @@ impl Group {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         let all = format!("data.tollgate.rules.{}", kind_segment(kind));
-        match engine.eval_query(all, false) {
+        let any_suspect = !self
+            .over_memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty();
+        match budget::bounded(self.memory_limit, any_suspect, || {
+            engine.eval_query(all.clone(), false)
+        }) {
             Ok(results) => {
                 let value = first_value(&results).unwrap_or(serde_json::Value::Null);
                 for (name, package) in &self.packages {
@@ -626,12 +656,27 @@ impl Group {
                 // Find the failing rules; the others still report.
                 for (name, package) in &self.packages {
                     let query = format!("{}.deny", package_query(kind, name));
-                    match engine.eval_query(query, false) {
+                    let suspect = self
+                        .over_memory
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .contains(name);
+                    match budget::bounded(self.memory_limit, suspect, || {
+                        engine.eval_query(query.clone(), false)
+                    }) {
                         Ok(results) => {
                             let deny = first_value(&results).unwrap_or(serde_json::Value::Null);
                             convert(package, &deny, &mut findings, &mut errors);
                         }
-                        Err(err) => errors.push(run_error(package, &err)),
+                        Err(err) => {
+                            if budget::is_memory_limit(&err) {
+                                self.over_memory
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .insert(name.clone());
+                            }
+                            errors.push(run_error(package, &err, self.memory_limit));
+                        }
                     }
                 }
             }
@@ -669,15 +714,57 @@ impl Group {
             options.clone()
         };
         let data = serde_json::json!({"tollgate": {"options": options_value}});
-        engine
-            .add_data(regorus::Value::from(data))
-            .map_err(|e| options_error(&e))?;
-        // Analyse once with the options in place, so clones start prepared.
-        engine
-            .eval_query("true".to_string(), false)
-            .map_err(|e| options_error(&e))?;
+        // Bounded like an evaluation: while another thread's runaway rule holds the shared
+        // ceiling, this is stopped too, and runs again (see `budget`).
+        budget::bounded(self.memory_limit, false, || {
+            let mut attempt = engine.clone();
+            attempt.add_data(regorus::Value::from(data.clone()))?;
+            // Analyse once with the options in place, so clones start prepared.
+            attempt.eval_query("true".to_string(), false)?;
+            engine = attempt;
+            Ok(())
+        })
+        .map_err(|e| options_error(&e))?;
         *cache = Some((options.clone(), engine.clone()));
         Ok(engine)
+    }
+}
+
+enum MetadataError {
+    /// The package has no `metadata` rule.
+    Missing,
+    Failed(EvalError),
+}
+
+/// Evaluates the `metadata` rule of `package` on its own (with the default memory bound).
+fn read_metadata(
+    engine: &mut regorus::Engine,
+    package: &str,
+    files: &[String],
+) -> Result<Option<serde_json::Value>, MetadataError> {
+    let declared = files.iter().any(|file| {
+        engine
+            .has_declared_rule_rooted_at(file, "metadata")
+            .unwrap_or(false)
+    });
+    if !declared {
+        return Err(MetadataError::Missing);
+    }
+    let path = format!("data.{package}.metadata");
+    let label = files.join(", ");
+    match budget::bounded(Some(DEFAULT_MEMORY_LIMIT), false, || {
+        engine.eval_rule(path.clone())
+    }) {
+        Ok(regorus::Value::Undefined) => Ok(None),
+        Ok(value) => Ok(serde_json::to_value(&value).ok()),
+        Err(err) => Err(MetadataError::Failed(
+            limit_error(label.clone(), &err, Some(DEFAULT_MEMORY_LIMIT)).unwrap_or_else(|| {
+                EvalError::Runtime {
+                    file: label,
+                    message: format!("reading metadata of {package}: {}", error_text(&err)),
+                }
+            }),
+        )),
     }
 }
 
@@ -891,18 +978,36 @@ fn is_limit(err: &anyhow::Error) -> bool {
     err.chain()
         .any(|e| e.downcast_ref::<regorus::LimitError>().is_some())
         || format!("{err:#}").contains("exceeded time limit")
+        || budget::is_memory_limit(err)
 }
 
-fn run_error(package: &Package, err: &anyhow::Error) -> EvalError {
-    if is_limit(err) {
-        let limit = err
-            .chain()
-            .find_map(|e| e.downcast_ref::<regorus::LimitError>())
-            .map_or_else(|| "time".to_string(), limit_name);
-        return EvalError::Limit {
-            file: package.file_label(),
-            limit,
-        };
+/// The limit error of `file`, if `err` is a limit (`memory_limit`: the evaluation's bound).
+fn limit_error(file: String, err: &anyhow::Error, memory_limit: Option<u64>) -> Option<EvalError> {
+    if !is_limit(err) {
+        return None;
+    }
+    let limit = match err
+        .chain()
+        .find_map(|e| e.downcast_ref::<regorus::LimitError>())
+    {
+        Some(regorus::LimitError::MemoryLimitExceeded { .. }) => memory_name(memory_limit),
+        Some(other) => limit_name(other),
+        None if budget::is_memory_limit(err) => memory_name(memory_limit),
+        None => "time".to_string(),
+    };
+    Some(EvalError::Limit { file, limit })
+}
+
+fn memory_name(limit: Option<u64>) -> String {
+    match limit {
+        Some(bytes) => format!("memory ({})", budget::show_bytes(bytes)),
+        None => "memory".to_string(),
+    }
+}
+
+fn run_error(package: &Package, err: &anyhow::Error, memory_limit: Option<u64>) -> EvalError {
+    if let Some(limit) = limit_error(package.file_label(), err, memory_limit) {
+        return limit;
     }
     let text = format!("{err:#}");
     let file = locate(&text)
