@@ -383,19 +383,28 @@ fn rego_documented_worked_example() {
 // User policies: Guard
 // ------------------------------------------------------------------------------------------
 
-fn temp_dir(name: &str) -> std::io::Result<std::path::PathBuf> {
+/// A fresh temporary directory `name` holding `files` (file name, text).
+fn policy_dir(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("tollgate-guard-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        panic!("{}: {e}", dir.display());
+    }
+    for (file, text) in files {
+        if let Err(e) = std::fs::write(dir.join(file), text) {
+            panic!("{file}: {e}");
+        }
+    }
+    dir
 }
 
 #[test]
 fn guard_user_policy_worked_example() {
-    let dir = temp_dir("example").unwrap();
-    std::fs::write(
-        dir.join("no-public-buckets.guard"),
-        r#"# Buckets must block public ACLs.
+    let dir = policy_dir(
+        "example",
+        &[(
+            "no-public-buckets.guard",
+            r#"# Buckets must block public ACLs.
 # tollgate: severity=high
 # tollgate: input=cloudformation
 # tollgate: types=AWS::S3::Bucket
@@ -409,8 +418,8 @@ rule s3_block_public_acls when %buckets !empty {
   }
 }
 "#,
-    )
-    .unwrap();
+        )],
+    );
     let (engine, errors) = GuardEngine::with_user_policies(&[&dir]);
     assert!(errors.is_empty(), "{errors:?}");
     let policy = engine
@@ -450,14 +459,16 @@ rule s3_block_public_acls when %buckets !empty {
 
 #[test]
 fn guard_user_policy_plain_message_and_both_kinds() {
-    let dir = temp_dir("plain").unwrap();
+    let dir = policy_dir(
+        "plain",
+        &[(
+            "tags.guard",
+            "let vols = resources[ type == 'aws_ebs_volume' ]\n\
+             rule ebs_has_tags when %vols !empty {\n  %vols.after.tags exists << volume has no tags >>\n}\n",
+        )],
+    );
+    // A policy file given by its path, not its directory.
     let file = dir.join("tags.guard");
-    std::fs::write(
-        &file,
-        "let vols = resources[ type == 'aws_ebs_volume' ]\n\
-         rule ebs_has_tags when %vols !empty {\n  %vols.after.tags exists << volume has no tags >>\n}\n",
-    )
-    .unwrap();
     let (engine, errors) = GuardEngine::with_user_policies(&[&file]);
     assert!(errors.is_empty(), "{errors:?}");
     let volumes = plan(vec![
@@ -483,17 +494,19 @@ fn guard_user_policy_plain_message_and_both_kinds() {
 
 #[test]
 fn guard_user_policy_syntax_error_names_file_line_and_column() {
-    let dir = temp_dir("syntax").unwrap();
-    std::fs::write(
-        dir.join("a-broken.guard"),
-        "rule ok_rule {\n  Resources exists\n}\nrule bad {\n  Foo ==\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("b-good.guard"),
-        "rule good_rule when Resources exists {\n  Resources.* !empty\n}\n",
-    )
-    .unwrap();
+    let dir = policy_dir(
+        "syntax",
+        &[
+            (
+                "a-broken.guard",
+                "rule ok_rule {\n  Resources exists\n}\nrule bad {\n  Foo ==\n}\n",
+            ),
+            (
+                "b-good.guard",
+                "rule good_rule when Resources exists {\n  Resources.* !empty\n}\n",
+            ),
+        ],
+    );
     let (engine, errors) = GuardEngine::with_user_policies(&[&dir]);
     assert_eq!(errors.len(), 1, "{errors:?}");
     match &errors[0] {
@@ -514,17 +527,16 @@ fn guard_user_policy_syntax_error_names_file_line_and_column() {
 
 #[test]
 fn guard_user_policy_header_errors_and_duplicate_ids() {
-    let dir = temp_dir("header").unwrap();
-    std::fs::write(
-        dir.join("sev.guard"),
-        "# tollgate: severity=severe\nrule x { Resources exists }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("dup.guard"),
-        "rule sg_ssh_world { Resources exists }\n",
-    )
-    .unwrap();
+    let dir = policy_dir(
+        "header",
+        &[
+            (
+                "sev.guard",
+                "# tollgate: severity=severe\nrule x { Resources exists }\n",
+            ),
+            ("dup.guard", "rule sg_ssh_world { Resources exists }\n"),
+        ],
+    );
     let (_, errors) = GuardEngine::with_user_policies(&[&dir]);
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
