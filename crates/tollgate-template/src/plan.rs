@@ -4,6 +4,7 @@
 use crate::error::{ErrorKind, LoadError};
 use crate::index::{Found, Indexed};
 use crate::source::SourceFile;
+use crate::value::json_type;
 use crate::Limits;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -222,12 +223,8 @@ pub fn build(
     // The node of every resource change, in one walk of the list (not one walk per change:
     // that is quadratic on plans of 100,000 resources).
     let mut node_of_change = Vec::with_capacity(changes_len);
-    if let Some(list) = plan.find_index("/resource_changes") {
-        let mut c = list + 1;
-        for _ in 0..changes_len {
-            node_of_change.push(c);
-            c = plan.next_sibling(c);
-        }
+    if let Some(list) = plan.find("/resource_changes") {
+        node_of_change.extend(plan.children(list.idx, list.value).map(|c| c.idx));
     }
     // The planned states are the bulk of a plan: move them into the policy input.
     let mut after_nodes = Vec::with_capacity(origin.len());
@@ -263,18 +260,6 @@ pub fn build(
         after_nodes,
         change_nodes,
     })
-}
-
-/// What a JSON value is, for messages.
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// `module.a.module.b` (instance keys removed) + `aws_x.name` (data sources: `data.aws_x.name`).
