@@ -2,10 +2,10 @@
 //! (resolved pointer → source site, plus related spans such as a parameter's `Default`).
 //!
 //! This module enumerates the variants; the jobs of one resolution are apart:
-//! [`context`] (parameters, mappings, what the template declares), [`condition_check`]
-//! (undefined and cyclic conditions, before resolution), [`walk`] (one pass over the
-//! template, emitting the resolved document and its index), [`eval`] (intrinsics with their
-//! node indices) and [`intrinsics`] (the functions computed from known arguments).
+//! `context` (parameters, mappings, what the template declares), `condition_check`
+//! (undefined and cyclic conditions, before resolution), `walk` (one pass over the
+//! template, emitting the resolved document and its index), `eval` (intrinsics with their
+//! node indices) and `intrinsics` (the functions computed from known arguments).
 
 mod condition_check;
 mod context;

@@ -1,6 +1,6 @@
 //! Evaluation of intrinsics during a pass: the arguments are walked with their node indices
 //! (so that the chosen `Fn::If` branch and a `Fn::FindInMap` default keep their own sites),
-//! and the function itself is computed by [`super::intrinsics`].
+//! and the function itself is computed by `intrinsics`.
 
 use super::super::as_intrinsic;
 use super::context::{Context, Param};
