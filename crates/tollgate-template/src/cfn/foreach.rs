@@ -169,20 +169,16 @@ struct Expander<'a> {
 
 impl Expander<'_> {
     fn span(&self, idx: usize) -> Span {
-        self.tpl.info(idx).map(|n| n.span).unwrap_or_default()
+        self.tpl.span(idx)
     }
 
     fn key_span(&self, idx: usize) -> Span {
-        self.tpl
-            .info(idx)
-            .and_then(|n| n.key)
-            .unwrap_or_else(|| self.span(idx))
+        self.tpl.key(idx).unwrap_or_else(|| self.span(idx))
     }
 
     /// Opens an output node for source node `idx`: its span and key span.
     fn open(&mut self, idx: usize) -> crate::index::Slot {
-        let key = self.tpl.info(idx).and_then(|n| n.key);
-        self.out.open(self.span(idx), key)
+        self.out.open(self.span(idx), self.tpl.key(idx))
     }
 
     fn leaf(&mut self, idx: usize) {
