@@ -1,14 +1,16 @@
-//! Load + index throughput: `cargo run --release -p tollgate-template --example load_bench -- [--rounds N] [--ext yaml,yml,template] PATH...`
+//! Load + index throughput: `cargo run --release -p tollgate-template --example load_bench -- [--rounds N] [--ext yaml,yml,template] [--resolve-only] PATH...`
 //!
 //! Loads every .yaml/.yml/.json/.template file under the given paths (parse, span index,
-//! detection, resolution or plan model) a few times and prints MB/s and peak memory. The
+//! detection, resolution or plan model) a few times and prints MB/s and peak memory. With
+//! `--resolve-only`, the files are parsed once beforehand and only the resolution of the
+//! CloudFormation templates (`cfn::resolve_variants`: loops, variants, intrinsics) is timed. The
 //! scripts in `bench/` call it with `--rounds 1` as the parse-only floor of `tollgate check`
 //! (one load of each file, so the process can be timed like the other tools); it is a
 //! benchmark, not a test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark tool
 
 use std::time::Instant;
-use tollgate_template::{load, LoadOptions};
+use tollgate_template::{cfn, detect, load, parse, LoadOptions, SourceFile};
 
 fn main() {
     let mut paths: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +30,11 @@ fn main() {
         exts = list.split(',').map(String::from).collect();
         paths = paths.split_off(2);
     }
+    // `--resolve-only` next: time the resolution of templates only.
+    let resolve_only = paths.first().map(String::as_str) == Some("--resolve-only");
+    if resolve_only {
+        paths.remove(0);
+    }
     let mut files = Vec::new();
     for p in &paths {
         for e in walkdir::WalkDir::new(p).into_iter().filter_map(Result::ok) {
@@ -43,6 +50,9 @@ fn main() {
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let rounds = rounds_arg.unwrap_or(if bytes > 20_000_000 { 1 } else { 5 });
     let options = LoadOptions::default();
+    if resolve_only {
+        return resolve_bench(&files, rounds, &options);
+    }
     let mut best = f64::MAX;
     let mut errors = 0;
     let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
@@ -83,4 +93,41 @@ fn main() {
         let by_kind: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
         println!("errors by code: {}", by_kind.join(", "));
     }
+}
+
+/// Times `cfn::resolve_variants` over the templates among `files` (parsed beforehand).
+fn resolve_bench(files: &[(String, Vec<u8>)], rounds: u32, options: &LoadOptions) {
+    let mut templates = Vec::new();
+    for (name, bytes) in files {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        let src = SourceFile::new(name.as_str(), text);
+        let Ok(doc) = parse(&src, &options.limits) else {
+            continue;
+        };
+        if matches!(detect::detect(&doc.value), detect::Detected::CloudFormation) {
+            templates.push((src, doc));
+        }
+    }
+    let mut best = f64::MAX;
+    let mut times = Vec::new();
+    let mut variants = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        variants = 0;
+        for (src, doc) in &templates {
+            if let Ok(r) = cfn::resolve_variants(src, doc, &options.parameters, &options.limits) {
+                variants += r.variants.len();
+            }
+        }
+        times.push(format!("{:.3}", t.elapsed().as_secs_f64()));
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{} templates, {variants} variants: resolution best of {rounds} {:.3} s (rounds: {} s)",
+        templates.len(),
+        best,
+        times.join(", ")
+    );
 }

@@ -8,6 +8,12 @@
 use crate::source::Span;
 use serde_json::Value;
 
+mod cursor;
+#[cfg(test)]
+mod tests;
+
+pub use cursor::{Child, Children};
+
 /// Where one node of a document came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeInfo {
@@ -74,8 +80,18 @@ impl Indexed {
         self.nodes.get(idx)
     }
 
+    /// The span of node `idx` (empty when there is no such node).
+    pub fn span(&self, idx: usize) -> Span {
+        self.nodes.get(idx).map(|n| n.span).unwrap_or_default()
+    }
+
+    /// The key span of node `idx`, when it is an object member.
+    pub fn key(&self, idx: usize) -> Option<Span> {
+        self.nodes.get(idx).and_then(|n| n.key)
+    }
+
     /// The pre-order index of the sibling after node `idx` (skips `idx`'s whole subtree).
-    pub fn next_sibling(&self, idx: usize) -> usize {
+    fn next_sibling(&self, idx: usize) -> usize {
         self.nodes.get(idx).map_or(idx + 1, |n| n.next as usize)
     }
 
@@ -102,32 +118,18 @@ impl Indexed {
             let rest = pointer.strip_prefix('/')?;
             for raw in rest.split('/') {
                 let token = unescape(raw);
-                let mut child = idx + 1;
-                match value {
-                    Value::Object(map) => {
-                        let mut hit = None;
-                        for (k, v) in map {
-                            if *k == token {
-                                hit = Some(v);
-                                break;
-                            }
-                            child = self.nodes.get(child)?.next as usize;
-                        }
-                        value = hit?;
-                    }
-                    Value::Array(items) => {
-                        let n: usize = token.parse().ok()?;
+                let child = match value {
+                    Value::Object(_) => self.member(idx, value, &token)?,
+                    Value::Array(_) => {
                         if token.len() > 1 && token.starts_with('0') {
                             return None;
                         }
-                        value = items.get(n)?;
-                        for _ in 0..n {
-                            child = self.nodes.get(child)?.next as usize;
-                        }
+                        self.nth_child(idx, value, token.parse().ok()?)?
                     }
                     _ => return None,
-                }
-                idx = child;
+                };
+                value = child.value;
+                idx = child.idx;
             }
         }
         let info = self.nodes.get(idx)?;
@@ -291,5 +293,30 @@ impl IndexBuilder {
 
     pub fn mark(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Appends the entries of node `idx` of `from` and its whole subtree as they are (each node
+    /// keeps its span and key; related locations are not copied), the root with the key `key`.
+    /// One copy of a slice: copying a subtree as written costs its size, at any depth.
+    pub fn copy_subtree(&mut self, from: &Indexed, idx: usize, key: Option<Span>) {
+        let Some(root) = from.nodes.get(idx) else {
+            return;
+        };
+        let end = root.next().clamp(idx + 1, from.nodes.len());
+        let base = self.nodes.len();
+        // Offsets in `from` become offsets here: shift every `next` by the same amount.
+        let shift = |next: u32| {
+            let moved = (next as usize).saturating_sub(idx).saturating_add(base);
+            u32::try_from(moved).unwrap_or(u32::MAX)
+        };
+        self.nodes
+            .extend(from.nodes[idx..end].iter().map(|n| NodeInfo {
+                next: shift(n.next),
+                related: u32::MAX,
+                ..*n
+            }));
+        if let Some(first) = self.nodes.get_mut(base) {
+            first.key = key;
+        }
     }
 }

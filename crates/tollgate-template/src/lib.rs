@@ -13,12 +13,15 @@ pub mod index;
 pub mod json;
 pub mod plan;
 pub mod source;
+pub mod value;
 pub mod yaml;
 
-pub use detect::Detected;
+pub use cfn::as_intrinsic;
+pub use detect::{is_sam, Detected};
 pub use error::{ErrorKind, LoadError};
-pub use index::{Indexed, Related};
+pub use index::{escape, unescape, Indexed, Related};
 pub use source::{Position, SourceFile, Span};
+pub use value::{json_type, scalar_text};
 
 use serde_json::Value;
 use std::collections::BTreeMap;

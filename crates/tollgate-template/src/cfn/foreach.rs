@@ -21,10 +21,13 @@
 //! expanded once with the identifier unknown: keys keep `${Identifier}` as written, and `Ref:
 //! Identifier` is left for the resolver, which treats it as a parameter without a value.
 
-use super::{as_intrinsic, parameter_value, ParamValue};
+mod collection;
+
+use super::as_intrinsic;
 use crate::error::{ErrorKind, LoadError};
 use crate::index::{IndexBuilder, Indexed};
 use crate::source::{SourceFile, Span};
+use crate::value::single;
 use crate::Limits;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -83,15 +86,14 @@ pub fn expand(
     };
     let slot = x.open(0);
     let mut out = Map::new();
-    let mut c = 1;
-    for (k, v) in root {
-        let value = if SECTIONS.contains(&k.as_str()) {
-            x.node(c, v, &[])?
+    for section in template.children(0, &template.value) {
+        let name = section.key.unwrap_or_default();
+        let value = if SECTIONS.contains(&name) {
+            x.node(section.idx, section.value, &[])?
         } else {
-            x.copy(c, v)
+            x.copy(section.idx, section.value)
         };
-        out.insert(k.clone(), value);
-        c = template.next_sibling(c);
+        out.insert(name.to_string(), value);
     }
     x.out.close(slot);
     Ok(Some(Expansion {
@@ -165,25 +167,18 @@ struct Expander<'a> {
     unknown: BTreeSet<String>,
 }
 
-/// What a collection gives: its items, or why they cannot be known before deployment.
-type Items = Result<Vec<String>, String>;
-
 impl Expander<'_> {
     fn span(&self, idx: usize) -> Span {
-        self.tpl.info(idx).map(|n| n.span).unwrap_or_default()
+        self.tpl.span(idx)
     }
 
     fn key_span(&self, idx: usize) -> Span {
-        self.tpl
-            .info(idx)
-            .and_then(|n| n.key)
-            .unwrap_or_else(|| self.span(idx))
+        self.tpl.key(idx).unwrap_or_else(|| self.span(idx))
     }
 
     /// Opens an output node for source node `idx`: its span and key span.
     fn open(&mut self, idx: usize) -> crate::index::Slot {
-        let key = self.tpl.info(idx).and_then(|n| n.key);
-        self.out.open(self.span(idx), key)
+        self.out.open(self.span(idx), self.tpl.key(idx))
     }
 
     fn leaf(&mut self, idx: usize) {
@@ -195,26 +190,10 @@ impl Expander<'_> {
         LoadError::at(ErrorKind::ForEachShape, self.src, at, message, label)
     }
 
-    /// Copies a subtree as written (sections where CloudFormation does not expand loops).
+    /// Copies a subtree as written (sections where CloudFormation does not expand loops):
+    /// the value cloned once, its index entries in one slice copy.
     fn copy(&mut self, idx: usize, v: &Value) -> Value {
-        let slot = self.open(idx);
-        let mut c = idx + 1;
-        match v {
-            Value::Object(m) => {
-                for child in m.values() {
-                    self.copy(c, child);
-                    c = self.tpl.next_sibling(c);
-                }
-            }
-            Value::Array(a) => {
-                for child in a {
-                    self.copy(c, child);
-                    c = self.tpl.next_sibling(c);
-                }
-            }
-            _ => {}
-        }
-        self.out.close(slot);
+        self.out.copy_subtree(self.tpl, idx, self.tpl.key(idx));
         v.clone()
     }
 
@@ -227,20 +206,18 @@ impl Expander<'_> {
             }
         }
         match v {
-            Value::Object(m) => {
+            Value::Object(_) => {
                 let slot = self.open(idx);
                 let mut members = Members::default();
-                self.members(idx, m, scope, &mut members)?;
+                self.members(idx, v, scope, &mut members)?;
                 self.out.close(slot);
                 Ok(Value::Object(members.map))
             }
             Value::Array(a) => {
                 let slot = self.open(idx);
                 let mut out = Vec::with_capacity(a.len());
-                let mut c = idx + 1;
-                for child in a {
-                    out.push(self.node(c, child, scope)?);
-                    c = self.tpl.next_sibling(c);
+                for child in self.tpl.children(idx, v) {
+                    out.push(self.node(child.idx, child.value, scope)?);
                 }
                 self.out.close(slot);
                 Ok(Value::Array(out))
@@ -262,6 +239,7 @@ impl Expander<'_> {
         let Some((f, args)) = as_intrinsic(v) else {
             return Ok(None);
         };
+        let args_idx = self.tpl.children(idx, v).next().map_or(idx, |a| a.idx);
         match (f, args) {
             ("Ref", Value::String(name)) => match lookup(scope, name) {
                 Some(Some(item)) => {
@@ -274,7 +252,7 @@ impl Expander<'_> {
             ("Ref", Value::Object(_)) => {
                 let mark = self.out.mark();
                 let slot = self.open(idx);
-                let name = self.node(idx + 1, args, scope)?;
+                let name = self.node(args_idx, args, scope)?;
                 self.out.close(slot);
                 if let Value::String(n) = &name {
                     if let Some(Some(item)) = lookup(scope, n) {
@@ -283,15 +261,15 @@ impl Expander<'_> {
                         return Ok(Some(Value::String(item.to_string())));
                     }
                 }
-                Ok(Some(wrap("Ref", name)))
+                Ok(Some(single("Ref", name)))
             }
             ("Fn::Sub", Value::String(text)) => {
                 let text = replace(text, scope);
                 if text.contains("${") {
                     let slot = self.open(idx);
-                    self.leaf(idx + 1);
+                    self.leaf(args_idx);
                     self.out.close(slot);
-                    Ok(Some(wrap("Fn::Sub", Value::String(text))))
+                    Ok(Some(single("Fn::Sub", Value::String(text))))
                 } else {
                     self.leaf(idx);
                     Ok(Some(Value::String(text)))
@@ -307,17 +285,18 @@ impl Expander<'_> {
                     return Ok(Some(Value::String(text)));
                 }
                 let slot = self.open(idx);
-                let list = self.open(idx + 1);
-                self.leaf(idx + 2);
+                let list = self.open(args_idx);
+                let mut rest = self.tpl.children(args_idx, args);
+                if let Some(first) = rest.next() {
+                    self.leaf(first.idx);
+                }
                 let mut out = vec![Value::String(text)];
-                let mut c = self.tpl.next_sibling(idx + 2);
-                for item in items.iter().skip(1) {
-                    out.push(self.node(c, item, scope)?);
-                    c = self.tpl.next_sibling(c);
+                for item in rest {
+                    out.push(self.node(item.idx, item.value, scope)?);
                 }
                 self.out.close(list);
                 self.out.close(slot);
-                Ok(Some(wrap("Fn::Sub", Value::Array(out))))
+                Ok(Some(single("Fn::Sub", Value::Array(out))))
             }
             _ => Ok(None),
         }
@@ -327,17 +306,17 @@ impl Expander<'_> {
     fn members(
         &mut self,
         idx: usize,
-        map: &Map<String, Value>,
+        map: &Value,
         scope: &[Binding],
         out: &mut Members,
     ) -> Result<(), LoadError> {
-        let mut c = idx + 1;
-        for (k, v) in map {
+        for member in self.tpl.children(idx, map) {
+            let (c, k, v) = (member.idx, member.key.unwrap_or_default(), member.value);
             if let Some(name) = k.strip_prefix(PREFIX) {
                 self.expand_loop(c, name, v, scope, out)?;
             } else {
                 let key = if scope.is_empty() {
-                    k.clone()
+                    k.to_string()
                 } else {
                     replace(k, scope)
                 };
@@ -372,7 +351,6 @@ impl Expander<'_> {
                 out.keys.insert(key.clone(), at);
                 out.map.insert(key, value);
             }
-            c = self.tpl.next_sibling(c);
         }
         Ok(())
     }
@@ -388,7 +366,7 @@ impl Expander<'_> {
     ) -> Result<(), LoadError> {
         let at = self.key_span(idx);
         let (ident, collection, body) = match v.as_array().map(Vec::as_slice) {
-            Some([Value::String(i), c, Value::Object(b)]) if !i.is_empty() => (i, c, b),
+            Some([Value::String(i), c, b @ Value::Object(_)]) if !i.is_empty() => (i, c, b),
             _ => {
                 return Err(self
                     .shape(
@@ -404,9 +382,9 @@ impl Expander<'_> {
                     ))
             }
         };
-        let ident_idx = idx + 1;
-        let coll_idx = self.tpl.next_sibling(ident_idx);
-        let body_idx = self.tpl.next_sibling(coll_idx);
+        let mut args = self.tpl.children(idx, v).map(|a| a.idx);
+        let mut arg = || args.next().unwrap_or(idx);
+        let (ident_idx, coll_idx, body_idx) = (arg(), arg(), arg());
         if let Some(outer) = scope.iter().find(|b| b.ident == *ident) {
             return Err(self
                 .shape(
@@ -475,201 +453,4 @@ impl Expander<'_> {
              nested loops",
         )
     }
-
-    /// The items of the collection at node `idx`.
-    fn collection(
-        &self,
-        idx: usize,
-        v: &Value,
-        scope: &[Binding],
-        name: &str,
-    ) -> Result<Items, LoadError> {
-        let not_a_list = |what: &str| {
-            self.shape(
-                self.span(idx),
-                format!(
-                    "the collection of loop {name} is {what}, not a list: write a list or a Ref \
-                     to a CommaDelimitedList or List<…> parameter"
-                ),
-                "not a list",
-            )
-        };
-        match v {
-            Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                let mut c = idx + 1;
-                for (n, item) in items.iter().enumerate() {
-                    match self.scalar(item, scope) {
-                        Some(Ok(s)) => out.push(s),
-                        Some(Err(reason)) => return Ok(Err(format!("item {}: {reason}", n + 1))),
-                        None => {
-                            return Err(self.shape(
-                                self.span(c),
-                                format!(
-                                    "item {} of the collection of loop {name} is a {}; items \
-                                     are strings",
-                                    n + 1,
-                                    kind_of(item)
-                                ),
-                                "not a string",
-                            ))
-                        }
-                    }
-                    c = self.tpl.next_sibling(c);
-                }
-                Ok(Ok(out))
-            }
-            Value::Object(_) => match as_intrinsic(v) {
-                Some(("Ref", Value::String(p))) => self.ref_collection(idx, p, scope, name),
-                Some(("Fn::FindInMap", Value::Array(args))) => {
-                    let found = match self.find_in_map(args, scope) {
-                        Ok(found) => found,
-                        Err(reason) => return Ok(Err(reason)),
-                    };
-                    match found {
-                        Value::Array(items) => Ok(self.texts(&items, "the mapping entry")),
-                        other => Err(not_a_list(&format!(
-                            "a mapping entry that is a {}",
-                            kind_of(&other)
-                        ))),
-                    }
-                }
-                Some((f, _)) => Ok(Err(format!("{f} is not known before deployment"))),
-                None => Err(not_a_list("a mapping")),
-            },
-            other => Err(not_a_list(&format!("a {}", kind_of(other)))),
-        }
-    }
-
-    fn ref_collection(
-        &self,
-        idx: usize,
-        p: &str,
-        scope: &[Binding],
-        name: &str,
-    ) -> Result<Items, LoadError> {
-        if lookup(scope, p).is_some() {
-            return Err(self.shape(
-                self.span(idx),
-                format!(
-                    "the collection of loop {name} is Ref {p}, the identifier of an enclosing \
-                     loop (one item, not a list)"
-                ),
-                "not a list",
-            ));
-        }
-        let Some(def) = self.params.get(p) else {
-            return Ok(Err(format!("Ref {p} is not known before deployment")));
-        };
-        match parameter_value(p, def, self.overrides) {
-            ParamValue::Override(Value::Array(items))
-            | ParamValue::Default(Value::Array(items)) => {
-                Ok(self.texts(&items, &format!("parameter {p}")))
-            }
-            ParamValue::Unset => Ok(Err(format!(
-                "parameter {p} has no Default and no --param value"
-            ))),
-            ParamValue::Override(_) | ParamValue::Default(_) => {
-                let ty = def.get("Type").and_then(Value::as_str).unwrap_or("String");
-                Err(self.shape(
-                    self.span(idx),
-                    format!(
-                        "the collection of loop {name} is parameter {p}, of type {ty}: a Ref \
-                         collection names a CommaDelimitedList or List<…> parameter"
-                    ),
-                    "not a list parameter",
-                ))
-            }
-        }
-    }
-
-    /// The items of a list from a parameter or a mapping, as strings.
-    fn texts(&self, items: &[Value], what: &str) -> Items {
-        items
-            .iter()
-            .map(|i| text_of(i).ok_or_else(|| format!("{what} holds a {}", kind_of(i))))
-            .collect()
-    }
-
-    /// An item or argument: `Some(Ok(text))` when known, `Some(Err(why))` when not known
-    /// before deployment, `None` when it is not a scalar at all.
-    fn scalar(&self, v: &Value, scope: &[Binding]) -> Option<Result<String, String>> {
-        if let Some(t) = text_of(v) {
-            return Some(Ok(t));
-        }
-        match as_intrinsic(v) {
-            Some(("Ref", Value::String(n))) => Some(match lookup(scope, n) {
-                Some(Some(item)) => Ok(item.to_string()),
-                Some(None) => Err(format!("{n} is the identifier of an undecided loop")),
-                None => match self.params.get(n.as_str()) {
-                    Some(def) => match parameter_value(n, def, self.overrides) {
-                        ParamValue::Override(x) | ParamValue::Default(x) => {
-                            text_of(&x).ok_or_else(|| format!("parameter {n} is a list"))
-                        }
-                        ParamValue::Unset => {
-                            Err(format!("parameter {n} has no Default and no --param value"))
-                        }
-                    },
-                    None => Err(format!("Ref {n} is not known before deployment")),
-                },
-            }),
-            Some(("Fn::Sub", Value::String(text))) => {
-                let text = replace(text, scope);
-                Some(if text.contains("${") {
-                    Err(format!("Fn::Sub {text} is not known before deployment"))
-                } else {
-                    Ok(text)
-                })
-            }
-            Some((f, _)) => Some(Err(format!("{f} is not known before deployment"))),
-            None => None,
-        }
-    }
-
-    /// `Fn::FindInMap [map, top, second, {DefaultValue: …}]` with known keys.
-    fn find_in_map(&self, args: &[Value], scope: &[Binding]) -> Result<Value, String> {
-        let key = |i: usize| -> Result<String, String> {
-            match args.get(i).and_then(|a| self.scalar(a, scope)) {
-                Some(r) => r,
-                None => Err("Fn::FindInMap takes names".to_string()),
-            }
-        };
-        let (m, top, second) = (key(0)?, key(1)?, key(2)?);
-        let found = self
-            .mappings
-            .get(&m)
-            .and_then(|x| x.get(&top))
-            .and_then(|x| x.get(&second));
-        match (found, args.get(3).and_then(|d| d.get("DefaultValue"))) {
-            (Some(v), _) | (None, Some(v)) => Ok(v.clone()),
-            (None, None) => Err(format!("mapping {m} has no entry {top}.{second}")),
-        }
-    }
-}
-
-/// A scalar as the text CloudFormation substitutes for it.
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "mapping",
-    }
-}
-
-fn wrap(f: &str, args: Value) -> Value {
-    let mut m = Map::with_capacity(1);
-    m.insert(f.to_string(), args);
-    Value::Object(m)
 }

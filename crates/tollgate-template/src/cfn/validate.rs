@@ -44,18 +44,14 @@ pub(crate) fn undeclared_names(
         declared,
         errors: Vec::new(),
     };
-    let Some(root) = template.value.as_object() else {
-        return Vec::new();
-    };
-    let mut c = 1;
-    for (section, value) in root {
-        if !UNCHECKED_SECTIONS.contains(&section.as_str()) {
-            if section == "Resources" || section == "Outputs" {
-                walk.entry_conditions(section, c, value);
+    for section in template.children(0, &template.value) {
+        let name = section.key.unwrap_or_default();
+        if !UNCHECKED_SECTIONS.contains(&name) {
+            if name == "Resources" || name == "Outputs" {
+                walk.entry_conditions(name, section.idx, section.value);
             }
-            walk.node(c, value);
+            walk.node(section.idx, section.value);
         }
-        c = template.next_sibling(c);
     }
     walk.errors
 }
@@ -85,7 +81,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn span(&self, idx: usize) -> Span {
-        self.template.info(idx).map(|n| n.span).unwrap_or_default()
+        self.template.span(idx)
     }
 
     fn push(&mut self, error: LoadError) {
@@ -94,68 +90,57 @@ impl Walk<'_> {
 
     /// The `Condition` of each resource and output names a defined condition.
     fn entry_conditions(&mut self, section: &str, idx: usize, value: &Value) {
-        let Some(entries) = value.as_object() else {
+        if !value.is_object() {
             return;
-        };
+        }
         let what = if section == "Resources" {
             "resource"
         } else {
             "output"
         };
-        let mut c = idx + 1;
-        for (name, entry) in entries {
-            if let Some(Value::Object(fields)) = Some(entry) {
-                let mut f = c + 1;
-                for (key, v) in fields {
-                    if let ("Condition", Value::String(cond)) = (key.as_str(), v) {
-                        if !self.declared.conditions.contains_key(cond) {
-                            let e = LoadError::at(
-                                ErrorKind::MissingCondition,
-                                self.src,
-                                self.span(f),
-                                format!(
-                                    "{what} {name} has Condition {cond}, which is not defined in Conditions"
-                                ),
-                                "unknown condition",
-                            )
-                            .with_help(missing_condition_help(self.declared.conditions));
-                            self.push(e);
-                        }
+        for entry in self.template.children(idx, value) {
+            let name = entry.key.unwrap_or_default();
+            for field in self.template.children(entry.idx, entry.value) {
+                if let (Some("Condition"), Value::String(cond)) = (field.key, field.value) {
+                    if !self.declared.conditions.contains_key(cond) {
+                        let e = LoadError::at(
+                            ErrorKind::MissingCondition,
+                            self.src,
+                            self.span(field.idx),
+                            format!(
+                                "{what} {name} has Condition {cond}, which is not defined in Conditions"
+                            ),
+                            "unknown condition",
+                        )
+                        .with_help(missing_condition_help(self.declared.conditions));
+                        self.push(e);
                     }
-                    f = self.template.next_sibling(f);
                 }
             }
-            c = self.template.next_sibling(c);
         }
     }
 
     fn node(&mut self, idx: usize, value: &Value) {
         if let Some((f, args)) = as_intrinsic(value) {
-            self.intrinsic(idx, f, args);
+            let args_idx = self
+                .template
+                .children(idx, value)
+                .next()
+                .map_or(idx, |a| a.idx);
+            self.intrinsic(idx, f, args, args_idx);
         }
-        let mut c = idx + 1;
-        match value {
-            Value::Object(m) => {
-                for (k, child) in m {
-                    // Loops not expanded (their identifiers are not declared names), and
-                    // what a macro receives, are not checked.
-                    if !(k.starts_with("Fn::ForEach::") || k == "Fn::Transform") {
-                        self.node(c, child);
-                    }
-                    c = self.template.next_sibling(c);
-                }
+        for child in self.template.children(idx, value) {
+            // Loops not expanded (their identifiers are not declared names), and what a
+            // macro receives, are not checked.
+            let key = child.key.unwrap_or_default();
+            if !(key.starts_with("Fn::ForEach::") || key == "Fn::Transform") {
+                self.node(child.idx, child.value);
             }
-            Value::Array(a) => {
-                for child in a {
-                    self.node(c, child);
-                    c = self.template.next_sibling(c);
-                }
-            }
-            _ => {}
         }
     }
 
-    fn intrinsic(&mut self, idx: usize, f: &str, args: &Value) {
+    /// The intrinsic `f` at node `idx`, its arguments `args` at node `args_idx`.
+    fn intrinsic(&mut self, idx: usize, f: &str, args: &Value, args_idx: usize) {
         let declared = self.declared;
         match f {
             "Ref" => match args {
@@ -213,11 +198,13 @@ impl Walk<'_> {
                 }
             }
             "Fn::Sub" if !declared.is_sam => {
+                let first = self.template.nth_child(args_idx, args, 0);
+                let first_idx = first.map_or(args_idx, |c| c.idx);
                 let (text, vars, text_idx) = match args {
-                    Value::String(s) => (s.as_str(), None, idx + 1),
+                    Value::String(s) => (s.as_str(), None, args_idx),
                     Value::Array(a) => match a.as_slice() {
-                        [Value::String(s)] => (s.as_str(), None, idx + 2),
-                        [Value::String(s), Value::Object(v)] => (s.as_str(), Some(v), idx + 2),
+                        [Value::String(s)] => (s.as_str(), None, first_idx),
+                        [Value::String(s), Value::Object(v)] => (s.as_str(), Some(v), first_idx),
                         _ => return,
                     },
                     _ => return,
