@@ -80,7 +80,8 @@ struct UnaryReport {
 enum UnaryCheck {
     UnResolved(ValueUnResolved),
     Resolved(UnaryComparison),
-    UnResolvedContext(#[allow(dead_code)] String),
+    /// A variable that did not resolve: no value to point at.
+    UnResolvedContext(serde::de::IgnoredAny),
 }
 
 #[derive(Debug, Deserialize)]
