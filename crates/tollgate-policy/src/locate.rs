@@ -155,4 +155,58 @@ mod tests {
         assert_eq!(t("b.y", "/resources/0/after").as_deref(), Some("b"));
         assert_eq!(t("c.z", ""), None);
     }
+
+    /// Reports every resource of every input it is given.
+    struct EveryResource;
+
+    impl crate::Engine for EveryResource {
+        fn evaluate(
+            &self,
+            _kind: InputKind,
+            input: &Value,
+            _options: &Value,
+        ) -> (Vec<RawFinding>, Vec<crate::EvalError>) {
+            let ids = input.get("Resources").and_then(Value::as_object);
+            let findings = ids
+                .into_iter()
+                .flat_map(|m| m.keys())
+                .map(|id| RawFinding {
+                    rule: "every".into(),
+                    resource: id.clone(),
+                    pointer: format!("/Resources/{id}"),
+                    message: "m".into(),
+                    related: Vec::new(),
+                })
+                .collect();
+            (findings, Vec::new())
+        }
+    }
+
+    /// A resource that exists only in the second variant still gets its type.
+    #[test]
+    fn the_type_comes_from_the_variant_the_finding_came_from() {
+        let text = "Parameters:\n  Env:\n    Type: String\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  NotProd: !Not [!Condition IsProd]\nResources:\n  Prod:\n    Type: AWS::S3::Bucket\n    Condition: IsProd\n  Dev:\n    Type: AWS::SQS::Queue\n    Condition: NotProd\n";
+        let loaded = match tollgate_template::load(
+            "t.yaml",
+            text.as_bytes(),
+            &tollgate_template::LoadOptions::default(),
+        ) {
+            Ok(tollgate_template::Outcome::Loaded(l)) => l,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(loaded.inputs.len(), 2);
+        assert!(loaded.inputs[0].value()["Resources"].get("Dev").is_none());
+        let (findings, _) = crate::check(&EveryResource, &loaded, &json!({}));
+        let types: Vec<_> = findings
+            .iter()
+            .map(|f| (f.resource.as_str(), f.resource_type.as_deref()))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("Prod", Some("AWS::S3::Bucket")),
+                ("Dev", Some("AWS::SQS::Queue"))
+            ]
+        );
+    }
 }
