@@ -1,6 +1,7 @@
 //! The finding model shared by every engine and every output format.
 
 use serde::{Deserialize, Serialize};
+use tollgate_template::{Related, Span};
 
 /// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -27,6 +28,26 @@ pub struct RawFinding {
     pub message: String,
     #[serde(default)]
     pub related: Vec<RelatedPointer>,
+}
+
+/// A finding located in its file (see [`crate::locate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    /// Logical id (CloudFormation) or full address (Terraform).
+    pub resource: String,
+    /// The resource's CloudFormation `Type` or Terraform `type`, read from the policy input
+    /// (template variant) the finding came from; `None` when the rule named no resource of
+    /// that input.
+    pub resource_type: Option<String>,
+    /// Pointer into the document the policies received (see `docs/input-documents.md`).
+    pub pointer: String,
+    pub message: String,
+    /// Where to point: the value, or the logical-id key for resource-level findings.
+    pub span: Span,
+    /// Where the value came from (parameter default, mapping entry, `!If` branch), and the
+    /// rule's own related pointers.
+    pub related: Vec<Related>,
 }
 
 /// A second location that explains a finding.

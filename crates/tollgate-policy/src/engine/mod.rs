@@ -5,14 +5,9 @@ use crate::finding::RawFinding;
 use tollgate_template::InputKind;
 
 pub mod budget;
+pub mod common;
 pub mod guard;
 pub mod rego;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineKind {
-    Rego,
-    Guard,
-}
 
 /// A policy that failed to load or to run. Names the policy file and, where known, the line.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

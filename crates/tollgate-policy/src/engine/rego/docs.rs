@@ -12,35 +12,30 @@ use regorus::Value;
 use serde_json::Value as Json;
 use tollgate_template::InputKind;
 
-use super::Scope;
+use crate::engine::common::chunk::{
+    chunk_map, collection_key, select, Member, Resource, Selection, Wanted,
+};
+use crate::engine::common::Scope;
+use crate::locate::ChunkMap;
 
-/// A document to evaluate, and for Terraform chunks the input's index of each of its
-/// `resources`.
+/// A document to evaluate, and how its pointers map back to the input.
 pub(super) struct Doc {
     pub value: Value,
-    pub index: Option<Vec<usize>>,
+    pub map: ChunkMap,
+}
+
+/// The input's resources a group wants, with the document's other top-level keys converted
+/// once and shared by its chunks.
+pub(super) struct Split<'a> {
+    rest: BTreeMap<Value, Value>,
+    selection: Selection<'a>,
 }
 
 /// A set of resources of the input, with the document's other top-level keys.
-pub(super) struct Chunk<'a> {
+pub(super) struct Chunk<'s, 'a> {
     kind: InputKind,
-    rest: &'a BTreeMap<Value, Value>,
-    resources: Vec<(Member<'a>, &'a Json)>,
-}
-
-#[derive(Clone, Copy)]
-enum Member<'a> {
-    /// A CloudFormation logical id.
-    Key(&'a str),
-    /// A Terraform `resources` index.
-    Index(usize),
-}
-
-/// The other top-level keys of a split document, converted once and shared by its chunks.
-pub(super) struct Split<'a> {
-    rest: BTreeMap<Value, Value>,
-    kind: InputKind,
-    resources: Vec<(Member<'a>, &'a Json)>,
+    rest: &'s BTreeMap<Value, Value>,
+    resources: &'s [Resource<'a>],
 }
 
 /// How many resources one chunk holds.
@@ -58,79 +53,51 @@ pub(super) fn split<'a>(
     scope: Scope,
     types: Option<&BTreeSet<String>>,
 ) -> Option<Split<'a>> {
-    if scope == Scope::Document && types.is_none() {
+    if scope == Scope::Document && types.is_none() || !input.is_object() {
         return None;
     }
-    let object = input.as_object()?;
-    let (key, type_key) = match kind {
-        InputKind::CloudFormation => ("Resources", "Type"),
-        InputKind::TerraformPlan => ("resources", "type"),
+    let wanted = Wanted {
+        types,
+        managed_only: false,
     };
-    let all: Vec<(Member<'a>, &'a Json)> = match object.get(key) {
-        None | Some(Json::Null) => Vec::new(),
-        Some(Json::Object(map)) if kind == InputKind::CloudFormation => map
-            .iter()
-            .map(|(k, v)| (Member::Key(k.as_str()), v))
-            .collect(),
-        Some(Json::Array(items)) if kind == InputKind::TerraformPlan => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (Member::Index(i), v))
-            .collect(),
-        Some(_) => return None,
-    };
-    let resources = match types {
-        None => all,
-        Some(types) => all
-            .into_iter()
-            .filter(|(_, r)| {
-                r.get(type_key)
-                    .and_then(Json::as_str)
-                    .is_some_and(|t| types.contains(t))
-            })
-            .collect(),
-    };
+    let selection = select(kind, input, wanted);
+    if !selection.usual_shape {
+        return None;
+    }
     let mut converter = Converter::default();
-    let rest = object
-        .iter()
-        .filter(|(k, _)| k.as_str() != key)
+    let rest = selection
+        .rest()
         .map(|(k, v)| (converter.key(k), converter.value(v)))
         .collect();
-    Some(Split {
-        rest,
-        kind,
-        resources,
-    })
+    Some(Split { rest, selection })
 }
 
 impl<'a> Split<'a> {
     /// The chunks to evaluate: one for a document-scoped group, several for a
     /// resource-scoped one; none when there is no resource.
-    pub(super) fn chunks(&'a self, scope: Scope) -> Vec<Chunk<'a>> {
-        if self.resources.is_empty() {
-            return Vec::new();
-        }
+    pub(super) fn chunks(&self, scope: Scope) -> Vec<Chunk<'_, 'a>> {
+        let resources = &self.selection.resources;
         let len = match scope {
-            Scope::Document => self.resources.len(),
-            Scope::Resource => chunk_len(self.resources.len()),
+            Scope::Document => resources.len(),
+            Scope::Resource => chunk_len(resources.len()),
         };
-        self.resources
+        self.selection
             .chunks(len)
             .map(|resources| Chunk {
-                kind: self.kind,
+                kind: self.selection.kind,
                 rest: &self.rest,
-                resources: resources.to_vec(),
+                resources,
             })
             .collect()
     }
 }
 
-impl Chunk<'_> {
+impl Chunk<'_, '_> {
     /// The chunk as a document.
     pub(super) fn build(&self) -> Doc {
         let mut converter = Converter::default();
         let mut doc = self.rest.clone();
-        let (collection, index) = match self.kind {
+        let collection = match self.kind {
             InputKind::CloudFormation => {
                 let map: BTreeMap<Value, Value> = self
                     .resources
@@ -140,29 +107,19 @@ impl Chunk<'_> {
                         Member::Index(_) => None,
                     })
                     .collect();
-                (("Resources", Value::from(map)), None)
+                Value::from(map)
             }
-            InputKind::TerraformPlan => {
-                let index: Vec<usize> = self
-                    .resources
-                    .iter()
-                    .filter_map(|(m, _)| match m {
-                        Member::Index(i) => Some(*i),
-                        Member::Key(_) => None,
-                    })
-                    .collect();
-                let items: Vec<Value> = self
-                    .resources
+            InputKind::TerraformPlan => Value::from(
+                self.resources
                     .iter()
                     .map(|(_, r)| converter.value(r))
-                    .collect();
-                (("resources", Value::from(items)), Some(index))
-            }
+                    .collect::<Vec<Value>>(),
+            ),
         };
-        doc.insert(Value::from(collection.0), collection.1);
+        doc.insert(Value::from(collection_key(self.kind)), collection);
         Doc {
             value: Value::from(doc),
-            index,
+            map: chunk_map(self.resources),
         }
     }
 }
@@ -214,17 +171,6 @@ impl<'a> Converter<'a> {
     }
 }
 
-/// `/resources/<j>...` of a Terraform chunk → `/resources/<index[j]>...` of the input.
-pub(super) fn remap_resource_index(pointer: &mut String, index: &[usize]) {
-    let Some(rest) = pointer.strip_prefix("/resources/") else {
-        return;
-    };
-    let (j, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    if let Some(i) = j.parse::<usize>().ok().and_then(|j| index.get(j)) {
-        *pointer = format!("/resources/{i}{tail}");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,19 +181,6 @@ mod tests {
         let doc = json!({"a": [1, -2, 2.5, "x", null, true, {"b": {}, "a": []}],
                          "big": 18446744073709551615u64, "neg": -9223372036854775808i64});
         assert_eq!(convert(&doc), Value::from(doc.clone()));
-    }
-
-    #[test]
-    fn terraform_pointers_map_back() {
-        let mut p = "/resources/1/after/x".to_string();
-        remap_resource_index(&mut p, &[7, 3]);
-        assert_eq!(p, "/resources/3/after/x");
-        let mut p = "/resources/0".to_string();
-        remap_resource_index(&mut p, &[7, 3]);
-        assert_eq!(p, "/resources/7");
-        let mut p = "/format_version".to_string();
-        remap_resource_index(&mut p, &[7, 3]);
-        assert_eq!(p, "/format_version");
     }
 
     #[test]
@@ -265,7 +198,7 @@ mod tests {
         let chunks = pieces.chunks(Scope::Document);
         assert_eq!(chunks.len(), 1);
         let built = chunks[0].build();
-        assert_eq!(built.index, Some(vec![0, 2]));
+        assert_eq!(built.map, ChunkMap::Resources(vec![0, 2]));
         assert_eq!(
             built.value,
             Value::from(json!({"format_version": "1.2",

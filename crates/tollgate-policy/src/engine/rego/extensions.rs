@@ -497,7 +497,7 @@ ports contains [proto, lo, hi, [x | x := open_ports(proto, lo, hi, {22, 3389})],
 
     #[test]
     fn on_tricky_values() {
-        let mut engine = super::super::new_regorus();
+        let mut engine = super::super::compile::new_regorus();
         engine
             .add_policy("old.rego".to_string(), OLD.to_string())
             .unwrap();
