@@ -6,9 +6,9 @@ mod common;
 use common::{redact_time, root, run};
 use serde_json::Value;
 
-const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml";
+const FAIL: &str = "policies/sg-ssh-world/cases/cfn-fail-param-default.yaml";
 const SKIP: &str = "testdata/cli/suppress/metadata-skip.yaml";
-const PLAN: &str = "testdata/rules/sg-ssh-world/tf-fail-basic/plan.json";
+const PLAN: &str = "policies/sg-ssh-world/cases/tf-fail-basic/plan.json";
 
 #[test]
 fn human_report_of_a_template() {

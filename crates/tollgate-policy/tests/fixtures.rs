@@ -14,7 +14,7 @@ use tollgate_template::{load, parse, Limits, LoadOptions, Outcome, SourceFile};
 type Key = (String, String, String, usize);
 
 fn rules_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies")
 }
 
 fn expected_cases() -> Vec<(PathBuf, BTreeSet<Key>)> {
@@ -27,7 +27,7 @@ fn expected_cases() -> Vec<(PathBuf, BTreeSet<Key>)> {
     dirs.sort();
     for dir in dirs {
         for name in ["expected-cfn.yaml", "expected-tf.yaml"] {
-            let path = dir.join(name);
+            let path = dir.join("cases").join(name);
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
@@ -57,7 +57,7 @@ fn expected_cases() -> Vec<(PathBuf, BTreeSet<Key>)> {
                         )
                     })
                     .collect();
-                cases.push((dir.join(file), set));
+                cases.push((dir.join("cases").join(file), set));
             }
         }
     }

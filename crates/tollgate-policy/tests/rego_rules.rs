@@ -1359,17 +1359,17 @@ fn builtin_metadata_is_consistent() {
     use tollgate_policy::pack::BUILTIN;
     use tollgate_policy::{RuleMeta, Severity};
     let expected = [
-        ("nacl-admin-ports-world", Severity::High),
-        ("sg-admin-ports-world-ipv4", Severity::High),
-        ("sg-admin-ports-world-ipv6", Severity::High),
         ("default-sg-allows-traffic", Severity::Medium),
-        ("sg-ssh-world", Severity::High),
-        ("rds-public-access", Severity::Critical),
         ("ebs-unencrypted", Severity::High),
-        ("rds-storage-unencrypted", Severity::High),
-        ("s3-bucket-unencrypted", Severity::Low),
         ("efs-unencrypted", Severity::High),
         ("kms-rotation-disabled", Severity::Medium),
+        ("nacl-admin-ports-world", Severity::High),
+        ("rds-public-access", Severity::Critical),
+        ("rds-storage-unencrypted", Severity::High),
+        ("s3-bucket-unencrypted", Severity::Low),
+        ("sg-admin-ports-world-ipv4", Severity::High),
+        ("sg-admin-ports-world-ipv6", Severity::High),
+        ("sg-ssh-world", Severity::High),
     ];
     assert_eq!(BUILTIN.len(), expected.len());
     for (rule, (id, severity)) in BUILTIN.iter().zip(expected) {
