@@ -252,7 +252,7 @@ fn difference<T: Ord + Serialize>(expected: &BTreeSet<T>, got: &BTreeSet<T>) -> 
 fn assert_no_failures(what: &str, checked: usize, failures: &[String]) {
     assert!(
         failures.is_empty(),
-        "{} of {checked} {what} differ:\n{}",
+        "{} mismatches in {checked} {what}:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -170,7 +170,11 @@ fn check_dir(dir: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn spans_reparse_to_their_values_in_testdata() {
-    let (checked, problems) = check_dir(&repo_root().join("testdata"));
+    // The rules' cases live in their folders, `policies/<id>/cases/`.
+    let (mut checked, mut problems) = check_dir(&repo_root().join("testdata"));
+    let (cases, case_problems) = check_dir(&repo_root().join("policies"));
+    checked += cases;
+    problems.extend(case_problems);
     assert!(checked > 0, "no fixtures found");
     assert!(
         problems.is_empty(),
