@@ -47,33 +47,20 @@ fn rule_entry(out: &mut String, id: &str, dir: &Path) -> Result<(), Box<dyn Erro
     println!("cargo:rerun-if-changed={}", dir.display());
     let meta = dir.join("rule.toml");
     writeln!(out, "    BuiltinRule {{\n        id: {id:?},")?;
-    writeln!(
-        out,
-        "        meta_toml: include_str!({:?}),",
-        path_text(&meta)?
-    )?;
+    writeln!(out, "        meta_toml: {},", include(&meta, "")?)?;
     for (field, name) in POLICY_FILES {
-        let file = dir.join(name);
-        if !file.is_file() {
-            return Err(format!("policies/{id}/ has a rule.toml but no {name}").into());
-        }
+        let missing = format!("policies/{id}/ has a rule.toml but no {name}");
         writeln!(
             out,
-            "        {field}: include_str!({:?}),",
-            path_text(&file)?
+            "        {field}: {},",
+            include(&dir.join(name), &missing)?
         )?;
     }
     out.push_str("        files: &[\n");
     for name in example_files(&meta)? {
-        let file = dir.join(&name);
-        if !file.is_file() {
-            return Err(format!("policies/{id}/rule.toml: example {name} does not exist").into());
-        }
-        writeln!(
-            out,
-            "            ({name:?}, include_str!({:?})),",
-            path_text(&file)?
-        )?;
+        let missing = format!("policies/{id}/rule.toml: example {name} does not exist");
+        let text = include(&dir.join(&name), &missing)?;
+        writeln!(out, "            ({name:?}, {text}),")?;
     }
     out.push_str("        ],\n    },\n");
     Ok(())
@@ -97,7 +84,13 @@ fn example_files(meta: &Path) -> Result<Vec<String>, Box<dyn Error>> {
     Ok(names)
 }
 
-fn path_text(path: &Path) -> Result<&str, Box<dyn Error>> {
-    path.to_str()
-        .ok_or_else(|| format!("{} is not UTF-8", path.display()).into())
+/// `include_str!("<absolute path>")`, or `missing` as the error when there is no such file.
+fn include(file: &Path, missing: &str) -> Result<String, Box<dyn Error>> {
+    if !file.is_file() {
+        return Err(missing.into());
+    }
+    let path = file
+        .to_str()
+        .ok_or_else(|| format!("{} is not UTF-8", file.display()))?;
+    Ok(format!("include_str!({path:?})"))
 }
