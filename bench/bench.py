@@ -578,8 +578,8 @@ def smoke(args):
     with tempfile.TemporaryDirectory(prefix="tollgate-bench-smoke-") as tmp:
         files = os.path.join(tmp, "inputs")
         os.makedirs(files)
-        for src in ("testdata/rules/sg-ssh-world/cfn-fail-basic.yaml",
-                    "testdata/rules/sg-ssh-world/tf-fail-basic/plan.json"):
+        for src in ("policies/sg-ssh-world/cases/cfn-fail-basic.yaml",
+                    "policies/sg-ssh-world/cases/tf-fail-basic/plan.json"):
             shutil.copy(os.path.join(REPO, src), files)
         args.runs, args.timeout, args.cell_budget = 1, 60, 60
         args.home, args.only, args.load_bench = tmp, "tollgate", None

@@ -14,8 +14,8 @@ tg_build
 
 ws="$WORK/workspace"
 mkdir -p "$ws/stacks" "$ws/.github/workflows"
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-fail-basic.yaml" "$ws/stacks/open-ssh.yaml"
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-pass-private.yaml" "$ws/stacks/web.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-fail-basic.yaml" "$ws/stacks/open-ssh.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-pass-private.yaml" "$ws/stacks/web.yaml"
 printf 'name: ci\non: [push]\njobs: {}\n' >"$ws/.github/workflows/ci.yml"
 
 # run_case NAME [--input k=v ...]: runs the action; the log and result land in $WORK/NAME.*

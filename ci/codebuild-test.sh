@@ -61,8 +61,8 @@ EOF
 #    names the rule and file.
 src="$WORK/violating"
 mkdir -p "$src/stacks" "$src/.github/workflows"
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-fail-basic.yaml" "$src/stacks/open-ssh.yaml"
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-pass-private.yaml" "$src/stacks/web.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-fail-basic.yaml" "$src/stacks/open-ssh.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-pass-private.yaml" "$src/stacks/web.yaml"
 printf 'name: ci\non: [push]\njobs: {}\n' >"$src/.github/workflows/ci.yml"
 run_build violating "$spec" "$src"
 check violating 'not r["succeeded"] and r["failed_phase"] == "build" and r["phases"]["install"] == "SUCCEEDED"'
@@ -74,7 +74,7 @@ assert_contains "$WORK/violating.log" "Installed package"
 # 2. Clean templates only: the build succeeds with a report of passing test cases.
 src="$WORK/clean"
 mkdir -p "$src/stacks"
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-pass-private.yaml" "$src/stacks/web.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-pass-private.yaml" "$src/stacks/web.yaml"
 run_build clean "$spec" "$src"
 check clean 'r["succeeded"] and len(reps) == 1 and reps[0]["tests"] > 0 and reps[0]["failures"] == 0'
 
@@ -90,9 +90,9 @@ assert_contains "$WORK/violating/reports/tollgate-junit.xml" "below the severity
 src="$WORK/monorepo"
 for i in 1 2 3 4 5 6 7 8; do
   mkdir -p "$src/team-$i"
-  cp "$REPO/testdata/rules/sg-ssh-world/cfn-pass-private.yaml" "$src/team-$i/web.yaml"
+  cp "$REPO/policies/sg-ssh-world/cases/cfn-pass-private.yaml" "$src/team-$i/web.yaml"
 done
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-fail-basic.yaml" "$src/team-3/open-ssh.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-fail-basic.yaml" "$src/team-3/open-ssh.yaml"
 mapfile -t shards < <("$PY" -c 'import sys, yaml
 for e in yaml.safe_load(open(sys.argv[1]))["batch"]["build-list"]: print(e["identifier"])' "$batch")
 for id in "${shards[@]}"; do

@@ -65,8 +65,8 @@ fi
 # 2. A user's repository: a clean template, non-template YAML and JSON, a violating template.
 user="$WORK/user"
 mkdir -p "$user/stacks" "$user/.github/workflows"
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-pass-private.yaml" "$user/stacks/web.yaml"
-cp "$REPO/testdata/rules/sg-ssh-world/cfn-fail-basic.yaml" "$user/stacks/open-ssh.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-pass-private.yaml" "$user/stacks/web.yaml"
+cp "$REPO/policies/sg-ssh-world/cases/cfn-fail-basic.yaml" "$user/stacks/open-ssh.yaml"
 cat >"$user/.github/workflows/ci.yml" <<'EOF'
 name: ci
 on: [push]

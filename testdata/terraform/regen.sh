@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate plan.json for the Terraform rule fixtures:
-#   testdata/rules/*/tf-*/main.tf  ->  plan.json next to it.
+#   policies/*/cases/tf-*/main.tf  ->  plan.json next to it.
 #
 # Each case is planned in a temporary copy of its folder, so no .terraform dirs,
 # lock files, plan.bin or state land in the repository. Works offline: the AWS
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
+root="$(cd "$here/../.." && pwd)"
 export TF_CLI_CONFIG_FILE="$here/terraformrc"
 export TF_IN_AUTOMATION=1
 export TF_INPUT=0
@@ -57,5 +57,5 @@ export root
 if [ "$#" -gt 0 ]; then
   printf '%s\n' "$@"
 else
-  for f in "$root"/rules/*/tf-*/main.tf; do dirname "$f"; done
+  for f in "$root"/policies/*/cases/tf-*/main.tf; do dirname "$f"; done
 fi | xargs -r -d '\n' -P "${JOBS:-4}" -I{} bash -c 'regen_one "$1"' _ {}

@@ -8,7 +8,6 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod discover;
-pub mod examples;
 pub mod output;
 pub mod params;
 pub mod problem;

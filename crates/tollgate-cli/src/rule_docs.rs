@@ -1,14 +1,71 @@
-//! The rule reference in Markdown, generated from `policies/<id>/rule.toml` and the
-//! examples: `docs/rules/<id>.md`, `docs/rules/README.md`, and the rule table in README.md.
+//! The rule reference in Markdown, generated from `policies/<id>/rule.toml` and the example
+//! files it names: `docs/rules/<id>.md`, `docs/rules/README.md`, and the rule table in README.md.
 //! `tollgate explain RULE --format markdown` prints one page; a test fails when the files in
 //! the repository differ from what this module renders (`TOLLGATE_UPDATE_DOCS=1` rewrites them).
 
-use crate::examples::Examples;
 use crate::report::severity_name;
-use tollgate_policy::RuleMeta;
+use tollgate_policy::{InputKind, RuleMeta};
+
+/// One example input of a built-in rule, as `rule.toml` names it.
+pub struct Example {
+    /// Whether the rule flags it (or passes it).
+    pub flagged: bool,
+    pub kind: InputKind,
+    /// From the repository root: `policies/<id>/cases/…`.
+    pub path: String,
+    pub text: &'static str,
+}
+
+impl Example {
+    /// The fence language of a Markdown code block showing it.
+    pub fn language(&self) -> &'static str {
+        if self.path.ends_with(".tf") {
+            "hcl"
+        } else if self.path.ends_with(".json") {
+            "json"
+        } else {
+            "yaml"
+        }
+    }
+}
+
+/// The examples of a built-in rule: flagged then passing, CloudFormation then Terraform.
+/// Empty for a rule without examples (a test requires them of every built-in rule).
+pub fn examples(m: &RuleMeta) -> Vec<Example> {
+    let (Some(ex), Some(rule)) = (
+        &m.examples,
+        tollgate_policy::pack::BUILTIN.iter().find(|r| r.id == m.id),
+    ) else {
+        return Vec::new();
+    };
+    [
+        (true, InputKind::CloudFormation, &ex.cloudformation.flagged),
+        (false, InputKind::CloudFormation, &ex.cloudformation.passes),
+        (true, InputKind::TerraformPlan, &ex.terraform.flagged),
+        (false, InputKind::TerraformPlan, &ex.terraform.passes),
+    ]
+    .into_iter()
+    .filter_map(|(flagged, kind, name)| {
+        Some(Example {
+            flagged,
+            kind,
+            path: format!("policies/{}/{name}", m.id),
+            text: rule.file(name)?,
+        })
+    })
+    .collect()
+}
+
+/// "CloudFormation" or "Terraform".
+pub fn kind_name(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::CloudFormation => "CloudFormation",
+        InputKind::TerraformPlan => "Terraform",
+    }
+}
 
 /// One rule's page.
-pub fn page(m: &RuleMeta, ex: Option<&Examples>) -> String {
+pub fn page(m: &RuleMeta) -> String {
     let mut out = format!(
         "<!-- Generated from policies/{id}/rule.toml by `tollgate explain {id} --format markdown`; do not edit. -->\n\n# {id}: {title}\n\n| severity | compliance |\n| --- | --- |\n| {sev} | {comp} |\n\n## What it flags\n\n{desc}\n\n## Why it matters\n\n{why}\n",
         id = m.id,
@@ -18,39 +75,15 @@ pub fn page(m: &RuleMeta, ex: Option<&Examples>) -> String {
         desc = m.description.trim(),
         why = m.rationale.trim(),
     );
-    if let Some(ex) = ex {
-        let dir = format!("testdata/rules/{}", m.id);
-        for (title, name, lang, text) in [
-            (
-                "Flagged: CloudFormation",
-                ex.names[0].to_string(),
-                "yaml",
-                ex.cfn_bad,
-            ),
-            (
-                "Passes: CloudFormation",
-                ex.names[1].to_string(),
-                "yaml",
-                ex.cfn_good,
-            ),
-            (
-                "Flagged: Terraform",
-                format!("{}/main.tf", ex.names[2]),
-                "hcl",
-                ex.tf_bad,
-            ),
-            (
-                "Passes: Terraform",
-                format!("{}/main.tf", ex.names[3]),
-                "hcl",
-                ex.tf_good,
-            ),
-        ] {
-            out.push_str(&format!(
-                "\n## {title}\n\n`{dir}/{name}`:\n\n```{lang}\n{}\n```\n",
-                text.trim_end()
-            ));
-        }
+    for ex in examples(m) {
+        let title = if ex.flagged { "Flagged" } else { "Passes" };
+        out.push_str(&format!(
+            "\n## {title}: {}\n\n`{}`:\n\n```{}\n{}\n```\n",
+            kind_name(ex.kind),
+            ex.path,
+            ex.language(),
+            ex.text.trim_end()
+        ));
     }
     out.push_str(&format!(
         "\n## How to fix it: CloudFormation\n\n{}\n\n## How to fix it: Terraform\n\n{}\n",
@@ -90,7 +123,7 @@ pub fn table(metas: &[RuleMeta], link_prefix: &str) -> String {
 #[cfg(test)]
 pub fn index(metas: &[RuleMeta]) -> String {
     format!(
-        "<!-- Generated from policies/*/rule.toml by the rule_docs test; do not edit. -->\n\n# Rule reference\n\nThe built-in pack: one page per rule, with what it flags, why, compliance references,\nflagged and passing examples for CloudFormation and Terraform (fixtures from\n`testdata/rules/`), and how to fix it. `tollgate rules` lists them; `tollgate explain RULE`\nprints a page in the terminal.\n\n{}",
+        "<!-- Generated from policies/*/rule.toml by the rule_docs test; do not edit. -->\n\n# Rule reference\n\nThe built-in pack: one page per rule, with what it flags, why, compliance references,\nflagged and passing examples for CloudFormation and Terraform (cases from\n`policies/<id>/cases/`), and how to fix it. `tollgate rules` lists them; `tollgate explain RULE`\nprints a page in the terminal.\n\n{}",
         table(metas, "")
     )
 }
@@ -120,13 +153,44 @@ mod tests {
         }
     }
 
+    /// The rules an input under the repository root trips (Rego engine, default options).
+    fn rules_hit(engine: &tollgate_policy::engine::rego::RegoEngine, path: &str) -> Vec<String> {
+        let bytes = std::fs::read(root().join(path)).unwrap();
+        let loaded = match tollgate_template::load(path, &bytes, &Default::default()) {
+            Ok(tollgate_template::Outcome::Loaded(loaded)) => loaded,
+            _ => panic!("{path} does not load"),
+        };
+        let (findings, errors) =
+            tollgate_policy::check(engine, &loaded, &tollgate_policy::default_options());
+        assert!(errors.is_empty(), "{path}: {errors:?}");
+        findings.into_iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn every_builtin_rule_has_examples_that_show_it() {
+        let engine = tollgate_policy::engine::rego::RegoEngine::builtin().unwrap();
+        for m in tollgate_policy::pack::builtin_meta().unwrap() {
+            let examples = examples(&m);
+            assert_eq!(examples.len(), 4, "{}: rule.toml names no [examples]", m.id);
+            for ex in examples {
+                // A Terraform example is shown as its main.tf; the plan beside it is checked.
+                let input = match ex.kind {
+                    InputKind::CloudFormation => ex.path.clone(),
+                    InputKind::TerraformPlan => ex.path.replace("/main.tf", "/plan.json"),
+                };
+                let hit = rules_hit(&engine, &input).contains(&m.id);
+                assert_eq!(hit, ex.flagged, "{input}: flagged by {}", m.id);
+            }
+        }
+    }
+
     #[test]
     fn rule_docs_are_up_to_date() {
         let metas = tollgate_policy::pack::builtin_meta().unwrap();
         let mut stale = Vec::new();
         let dir = root().join("docs/rules");
         for m in &metas {
-            let page = page(m, crate::examples::for_rule(&m.id));
+            let page = page(m);
             check(&dir.join(format!("{}.md", m.id)), &page, &mut stale);
         }
         check(&dir.join("README.md"), &index(&metas), &mut stale);

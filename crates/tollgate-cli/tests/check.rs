@@ -55,8 +55,8 @@ fn json_rules(stdout: &str) -> Vec<(String, String, String, String)> {
     })
 }
 
-const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml";
-const PASS: &str = "testdata/rules/sg-ssh-world/cfn-pass-private.yaml";
+const FAIL: &str = "policies/sg-ssh-world/cases/cfn-fail-param-default.yaml";
+const PASS: &str = "policies/sg-ssh-world/cases/cfn-pass-private.yaml";
 const PTR: &str = "/Resources/InstanceSecurityGroup/Properties/SecurityGroupIngress/0/CidrIp";
 
 #[test]
@@ -319,7 +319,7 @@ fn verbose_says_why_files_in_a_directory_were_skipped() {
 
 #[test]
 fn inspect_finds_values_of_a_plan_as_written() {
-    let plan = "testdata/rules/sg-ssh-world/tf-fail-basic/plan.json";
+    let plan = "policies/sg-ssh-world/cases/tf-fail-basic/plan.json";
     let (code, stdout, stderr) = tollgate(&[
         "inspect",
         plan,

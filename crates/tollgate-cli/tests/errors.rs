@@ -5,7 +5,7 @@
 mod common;
 use common::{root, run};
 
-const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-basic.yaml";
+const FAIL: &str = "policies/sg-ssh-world/cases/cfn-fail-basic.yaml";
 
 /// Writes `files` into a temporary directory and runs `tollgate ARGS` there.
 fn run_with(files: &[(&str, &str)], args: &[&str]) -> (common::Out, tempfile::TempDir) {

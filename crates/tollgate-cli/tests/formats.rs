@@ -6,9 +6,9 @@ mod common;
 use common::{redact_time, root, run};
 use serde_json::Value;
 
-const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml";
+const FAIL: &str = "policies/sg-ssh-world/cases/cfn-fail-param-default.yaml";
 const SKIP: &str = "testdata/cli/suppress/metadata-skip.yaml";
-const PLAN: &str = "testdata/rules/sg-ssh-world/tf-fail-basic/plan.json";
+const PLAN: &str = "policies/sg-ssh-world/cases/tf-fail-basic/plan.json";
 
 #[test]
 fn human_report_of_a_template() {
@@ -62,7 +62,11 @@ fn sarif_report_is_valid_and_complete() {
 
     let run0 = &sarif["runs"][0];
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 11, "one reportingDescriptor per rule");
+    assert_eq!(
+        rules.len(),
+        tollgate_policy::pack::BUILTIN.len(),
+        "one reportingDescriptor per rule"
+    );
     let ssh = rules
         .iter()
         .position(|r| r["id"] == "sg-ssh-world")
@@ -185,7 +189,8 @@ fn junit_report_parses_with_one_case_per_rule_and_file() {
             _ => {}
         }
     }
-    assert_eq!((suites, cases), (2, 22), "11 rules × 2 files");
+    let rules = tollgate_policy::pack::BUILTIN.len();
+    assert_eq!((suites, cases), (2, 2 * rules), "every rule × 2 files");
     assert_eq!(
         failures, 3,
         "2 rules fail in the first file, 1 in the second"

@@ -6,7 +6,7 @@
 mod common;
 use common::{root, run};
 
-const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-basic.yaml";
+const FAIL: &str = "policies/sg-ssh-world/cases/cfn-fail-basic.yaml";
 
 /// A temporary directory holding one violating template.
 fn project() -> tempfile::TempDir {

@@ -8,10 +8,10 @@ use proptest::prelude::*;
 
 /// Real inputs to mutate: a template with parameters and conditions, JSON, and a plan.
 const SEEDS: [&str; 4] = [
-    "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml",
-    "testdata/rules/sg-ssh-world/cfn-fail-if-undecided-param.yaml",
-    "testdata/rules/sg-ssh-world/cfn-fail-basic.json",
-    "testdata/rules/sg-ssh-world/tf-fail-basic/plan.json",
+    "policies/sg-ssh-world/cases/cfn-fail-param-default.yaml",
+    "policies/sg-ssh-world/cases/cfn-fail-if-undecided-param.yaml",
+    "policies/sg-ssh-world/cases/cfn-fail-basic.json",
+    "policies/sg-ssh-world/cases/tf-fail-basic/plan.json",
 ];
 
 /// Tokens that tend to break parsers and resolvers when dropped anywhere.

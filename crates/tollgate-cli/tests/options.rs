@@ -5,7 +5,7 @@
 mod common;
 use common::{f, root, run, run_in};
 
-const FAIL: &str = "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml";
+const FAIL: &str = "policies/sg-ssh-world/cases/cfn-fail-param-default.yaml";
 const SKIP: &str = "testdata/cli/suppress/metadata-skip.yaml";
 
 #[test]
@@ -345,7 +345,7 @@ fn junit_files(xml: &str) -> Vec<String> {
 
 #[test]
 fn shards_partition_the_files_exactly() {
-    let all = run(&["check", "testdata/rules/sg-ssh-world", "-f", "junit"]);
+    let all = run(&["check", "policies/sg-ssh-world/cases", "-f", "junit"]);
     let mut all_files = junit_files(&all.stdout);
     assert!(all_files.len() > 20);
     let mut union = Vec::new();
@@ -353,7 +353,7 @@ fn shards_partition_the_files_exactly() {
         let shard = format!("{k}/3");
         let out = run(&[
             "check",
-            "testdata/rules/sg-ssh-world",
+            "policies/sg-ssh-world/cases",
             "-f",
             "junit",
             "--shard",
@@ -387,7 +387,7 @@ fn rules_lists_every_builtin_rule() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids.len(), 11);
+    assert_eq!(ids.len(), tollgate_policy::pack::BUILTIN.len());
     assert!(ids.contains(&"sg-ssh-world"));
     let ssh = v
         .as_array()
@@ -401,7 +401,7 @@ fn rules_lists_every_builtin_rule() {
     let table = run(&["rules"]);
     assert_eq!(
         table.stdout.lines().count(),
-        12,
+        1 + tollgate_policy::pack::BUILTIN.len(),
         "a header and one line per rule"
     );
     assert!(table.stdout.starts_with("ID "));
@@ -416,8 +416,8 @@ fn explain_shows_rationale_fixes_and_examples() {
         "Why it matters",
         "Fix it (CloudFormation)",
         "Fix it (Terraform)",
-        "Example (flagged, CloudFormation: testdata/rules/sg-ssh-world/cfn-fail-basic.yaml)",
-        "Example (passes, Terraform: testdata/rules/sg-ssh-world/tf-pass-private-cidr/main.tf)",
+        "Example (flagged, CloudFormation: policies/sg-ssh-world/cases/cfn-fail-basic.yaml)",
+        "Example (passes, Terraform: policies/sg-ssh-world/cases/tf-pass-private-cidr/main.tf)",
         "CidrIp: 0.0.0.0/0",
     ] {
         assert!(out.stdout.contains(needle), "{needle}: {}", out.stdout);
@@ -479,7 +479,7 @@ fn a_closed_pipe_ends_quietly() {
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "'{}' check testdata/rules | head -n 1",
+            "'{}' check policies | head -n 1",
             env!("CARGO_BIN_EXE_tollgate")
         ))
         .current_dir(root())
@@ -494,11 +494,11 @@ fn a_closed_pipe_ends_quietly() {
 #[test]
 fn output_order_is_the_same_on_every_run() {
     // Files are checked in parallel and rules in parallel chunks; the report must not show it.
-    let first = run(&["check", "testdata/rules", "-f", "json"]);
+    let first = run(&["check", "policies", "-f", "json"]);
     assert!(first.json()["summary"]["findings"].as_u64().unwrap() > 100);
     for _ in 0..2 {
         assert_eq!(
-            run(&["check", "testdata/rules", "-f", "json"]).stdout,
+            run(&["check", "policies", "-f", "json"]).stdout,
             first.stdout
         );
     }

@@ -71,6 +71,26 @@ pub struct RuleMeta {
     pub remediation: Remediation,
     #[serde(default)]
     pub references: Vec<String>,
+    /// A flagged and a passing input per language, shown by `tollgate explain` and the rule
+    /// reference. Every built-in rule has them; users' rules need not.
+    #[serde(default)]
+    pub examples: Option<Examples>,
+}
+
+/// Files of the rule folder (paths relative to it), each also a case the case runner checks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    pub cloudformation: ExamplePair,
+    pub terraform: ExamplePair,
+}
+
+/// An input the rule flags and one it passes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplePair {
+    pub flagged: String,
+    pub passes: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! The built-in policy pack: `policies/<rule-id>/` compiled into the binary, so nothing is
-//! read from disk at run time. To add a built-in rule, create its folder (see
-//! `docs/architecture.md`) and add one line to [`BUILTIN`].
+//! read from disk at run time. `build.rs` discovers the rule folders and writes [`BUILTIN`];
+//! to add a built-in rule, create its folder (see `policies/README.md`).
 
 /// The sources of one built-in rule, as written in `policies/<id>/`.
 #[derive(Debug, Clone, Copy)]
@@ -12,43 +12,11 @@ pub struct BuiltinRule {
     pub rego_terraform: &'static str,
     pub guard_cloudformation: &'static str,
     pub guard_terraform: &'static str,
+    /// The example files `rule.toml` names, by path relative to the rule folder.
+    pub files: &'static [(&'static str, &'static str)],
 }
 
-macro_rules! builtin {
-    ($id:literal) => {
-        BuiltinRule {
-            id: $id,
-            meta_toml: include_str!(concat!("../../../policies/", $id, "/rule.toml")),
-            rego_cloudformation: include_str!(concat!(
-                "../../../policies/",
-                $id,
-                "/cloudformation.rego"
-            )),
-            rego_terraform: include_str!(concat!("../../../policies/", $id, "/terraform.rego")),
-            guard_cloudformation: include_str!(concat!(
-                "../../../policies/",
-                $id,
-                "/cloudformation.guard"
-            )),
-            guard_terraform: include_str!(concat!("../../../policies/", $id, "/terraform.guard")),
-        }
-    };
-}
-
-/// Every built-in rule, in the order `tollgate rules` lists them.
-pub static BUILTIN: &[BuiltinRule] = &[
-    builtin!("nacl-admin-ports-world"),
-    builtin!("sg-admin-ports-world-ipv4"),
-    builtin!("sg-admin-ports-world-ipv6"),
-    builtin!("default-sg-allows-traffic"),
-    builtin!("sg-ssh-world"),
-    builtin!("rds-public-access"),
-    builtin!("ebs-unencrypted"),
-    builtin!("rds-storage-unencrypted"),
-    builtin!("s3-bucket-unencrypted"),
-    builtin!("efs-unencrypted"),
-    builtin!("kms-rotation-disabled"),
-];
+include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 /// `policies/lib/tollgate.rego` (package `tollgate.lib`): the helpers every Rego rule shares —
 /// value conventions, world CIDRs, protocols, port coverage, JSON pointers. Loaded into every
@@ -62,6 +30,14 @@ impl BuiltinRule {
     /// The rule's metadata from `rule.toml`.
     pub fn meta(&self) -> Result<crate::finding::RuleMeta, toml::de::Error> {
         toml::from_str(self.meta_toml)
+    }
+
+    /// The text of an example file named in `rule.toml` (path relative to the rule folder).
+    pub fn file(&self, name: &str) -> Option<&'static str> {
+        self.files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| *text)
     }
 }
 

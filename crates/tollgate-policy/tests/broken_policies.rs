@@ -20,7 +20,7 @@ fn broken(dir: &str) -> PathBuf {
 /// A template with two built-in findings (`sg-ssh-world`, `sg-admin-ports-world-ipv4`).
 fn template() -> Box<Loaded> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml");
+        .join("../../policies/sg-ssh-world/cases/cfn-fail-param-default.yaml");
     let bytes = std::fs::read(&path).unwrap();
     match load(
         "cfn-fail-param-default.yaml",

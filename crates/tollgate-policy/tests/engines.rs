@@ -1,5 +1,5 @@
 //! The engines themselves, not the rules' behaviour (that is in `policies/*/cases/`, run by
-//! `tests/document_cases.rs`): the built-in pack's metadata, input kinds, odd documents,
+//! `crates/tollgate-cli/tests/cases.rs`): the built-in pack's metadata, input kinds, odd documents,
 //! option defaults, and user policies.
 
 #![allow(clippy::panic)] // helpers outside #[test] functions report failures by panicking
@@ -119,26 +119,23 @@ fn builtin_ids(engine: &str, kind: InputKind) -> Vec<String> {
 #[test]
 fn builtin_metadata_is_consistent() {
     use tollgate_policy::pack::BUILTIN;
-    let expected = [
-        ("nacl-admin-ports-world", Severity::High),
-        ("sg-admin-ports-world-ipv4", Severity::High),
-        ("sg-admin-ports-world-ipv6", Severity::High),
-        ("default-sg-allows-traffic", Severity::Medium),
-        ("sg-ssh-world", Severity::High),
-        ("rds-public-access", Severity::Critical),
-        ("ebs-unencrypted", Severity::High),
-        ("rds-storage-unencrypted", Severity::High),
-        ("s3-bucket-unencrypted", Severity::Low),
-        ("efs-unencrypted", Severity::High),
-        ("kms-rotation-disabled", Severity::Medium),
-    ];
-    assert_eq!(BUILTIN.len(), expected.len());
-    for (rule, (id, severity)) in BUILTIN.iter().zip(expected) {
+    // Every rule folder is in the pack (build.rs discovers them); nothing here lists them, so
+    // that adding a rule touches no Rust file. Severities are pinned by the rule docs and the
+    // SARIF snapshots.
+    let folders = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies"))
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| e.path().join("rule.toml").is_file())
+                .count()
+        })
+        .unwrap_or_default();
+    assert_eq!(BUILTIN.len(), folders);
+    for rule in BUILTIN {
         let meta: RuleMeta = toml::from_str(rule.meta_toml)
             .unwrap_or_else(|e| panic!("policies/{}/rule.toml: {e}", rule.id));
+        let id = rule.id;
         assert_eq!(meta.id, id);
-        assert_eq!(rule.id, id);
-        assert_eq!(meta.severity, severity, "{id}");
+        assert!(!meta.title.is_empty(), "{id}");
         assert!(
             !meta.compliance.is_empty() && !meta.references.is_empty(),
             "{id}"

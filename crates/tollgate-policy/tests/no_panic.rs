@@ -15,11 +15,11 @@ use tollgate_template::{load, LoadOptions, Outcome};
 
 /// Real inputs to mutate: CloudFormation YAML and JSON, and Terraform plans.
 const FIXTURES: &[&str] = &[
-    "testdata/rules/sg-ssh-world/cfn-fail-param-default.yaml",
-    "testdata/rules/sg-ssh-world/cfn-fail-if-undecided-param.yaml",
-    "testdata/rules/default-sg-allows-traffic/cfn-fail-ingress-on-default-sg.json",
-    "testdata/rules/sg-ssh-world/tf-fail-basic/plan.json",
-    "testdata/rules/rds-public-access/tf-fail-basic/plan.json",
+    "policies/sg-ssh-world/cases/cfn-fail-param-default.yaml",
+    "policies/sg-ssh-world/cases/cfn-fail-if-undecided-param.yaml",
+    "policies/default-sg-allows-traffic/cases/cfn-fail-ingress-on-default-sg.json",
+    "policies/sg-ssh-world/cases/tf-fail-basic/plan.json",
+    "policies/rds-public-access/cases/tf-fail-basic/plan.json",
     "testdata/corpus-samples/aws-cloudformation-templates-EC2InstanceWithSecurityGroupSample.yaml",
     "testdata/corpus-samples/regula-default_security_group_infra.yaml",
     "testdata/corpus-samples/aws-cf-templates-kms-key.yaml",

@@ -84,6 +84,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
                 Some("yaml" | "yml" | "json" | "template")
             )
         })
+        // A rule's `documents.yaml` shares inputs between cases through aliases, and an alias's
+        // span (`*name`) cannot be re-parsed on its own; it is test data, not an input.
+        .filter(|p| p.file_name().is_none_or(|n| n != "documents.yaml"))
         .collect();
     out.sort();
     out
@@ -170,7 +173,11 @@ fn check_dir(dir: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn spans_reparse_to_their_values_in_testdata() {
-    let (checked, problems) = check_dir(&repo_root().join("testdata"));
+    // The rules' cases live in their folders, `policies/<id>/cases/`.
+    let (mut checked, mut problems) = check_dir(&repo_root().join("testdata"));
+    let (cases, case_problems) = check_dir(&repo_root().join("policies"));
+    checked += cases;
+    problems.extend(case_problems);
     assert!(checked > 0, "no fixtures found");
     assert!(
         problems.is_empty(),

@@ -18,7 +18,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
         .with_help(format!("known rules: {}", ids.join(", ")))]));
     };
     if args.format == ExplainFormat::Markdown {
-        let page = crate::rule_docs::page(m, crate::examples::for_rule(&m.id));
+        let page = crate::rule_docs::page(m);
         crate::output::stdout(&page)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -33,35 +33,14 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
         m.remediation.cloudformation.trim(),
         m.remediation.terraform.trim(),
     );
-    if let Some(ex) = crate::examples::for_rule(&m.id) {
-        let dir = format!("testdata/rules/{}", m.id);
-        for (title, name, text) in [
-            (
-                "flagged, CloudFormation",
-                ex.names[0].to_string(),
-                ex.cfn_bad,
-            ),
-            (
-                "passes, CloudFormation",
-                ex.names[1].to_string(),
-                ex.cfn_good,
-            ),
-            (
-                "flagged, Terraform",
-                format!("{}/main.tf", ex.names[2]),
-                ex.tf_bad,
-            ),
-            (
-                "passes, Terraform",
-                format!("{}/main.tf", ex.names[3]),
-                ex.tf_good,
-            ),
-        ] {
-            out.push_str(&format!(
-                "\nExample ({title}: {dir}/{name})\n\n{}",
-                indent(text)
-            ));
-        }
+    for ex in crate::rule_docs::examples(m) {
+        let title = if ex.flagged { "flagged" } else { "passes" };
+        out.push_str(&format!(
+            "\nExample ({title}, {}: {})\n\n{}",
+            crate::rule_docs::kind_name(ex.kind),
+            ex.path,
+            indent(ex.text)
+        ));
     }
     if !m.references.is_empty() {
         out.push_str("\nReferences\n\n");

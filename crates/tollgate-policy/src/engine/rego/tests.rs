@@ -339,7 +339,10 @@ fn type_lists_cover_what_the_rules_look_at() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files: Vec<PathBuf> = Vec::new();
     let corpus = tollgate_corpus::corpus();
-    for dir in std::iter::once(root.join("testdata")).chain(corpus.clone()) {
+    for dir in [root.join("testdata"), root.join("policies")]
+        .into_iter()
+        .chain(corpus.clone())
+    {
         files.extend(
             walkdir::WalkDir::new(dir)
                 .into_iter()
