@@ -62,6 +62,22 @@ pub fn build_engine(
     }
 }
 
+/// The users' rules of the policies in `dirs`, for `rules` and `explain`; the policies that
+/// did not load are printed, and give exit code 2.
+pub fn user_rules(choice: EngineChoice, dirs: &[PathBuf]) -> Result<Vec<RuleInfo>, ExitCode> {
+    if dirs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let built = build_engine(choice, dirs, None, None);
+    if !built.errors.is_empty() {
+        for e in &built.errors {
+            eprintln!("error: {e}");
+        }
+        return Err(ExitCode::from(2));
+    }
+    Ok(built.user_rules)
+}
+
 /// Reads a template or plan, refusing one over the size limit before reading it (the
 /// loader checks the bytes it is given too, but a 10 GB file should not be read at all).
 /// Pipes and standard input (`stdin`) have no size to check first: they are read up to one
