@@ -36,15 +36,16 @@ fn error_cases(file: &str, records: &[Diagnostic]) -> Vec<TestCase> {
         .filter_map(Diagnostic::problem)
         .filter(|p| p.level == Level::Error)
         .map(|p| {
-            let name = match p.source {
-                Source::Load | Source::Resolve => "load",
-                Source::Usage => "suppressions",
-                _ => "policy",
+            // The suite names the file: a policy error says only what failed.
+            let (name, message) = match p.source {
+                Source::Load | Source::Resolve => ("load", &p.text),
+                Source::Usage => ("suppressions", &p.text),
+                _ => ("policy", &p.message),
             };
             error_case(
                 name,
                 Some(file),
-                &p.text,
+                message,
                 p.code.as_deref().unwrap_or_default(),
             )
         })
