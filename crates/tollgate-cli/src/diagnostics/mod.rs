@@ -284,3 +284,66 @@ impl Run {
         c
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_template::{ErrorKind, LoadError};
+
+    fn run() -> Run {
+        let broken = build::of_file(
+            FileReport::error(LoadError::file(ErrorKind::Io, "a.yaml", "cannot read")),
+            &RuleIndex::new(&[]),
+        );
+        let skipped = build::of_file(
+            FileReport {
+                skipped: Some("a lone scalar".into()),
+                ..FileReport::named("b.yaml".into())
+            },
+            &RuleIndex::new(&[]),
+        );
+        Run::new(
+            vec!["expired".into()],
+            vec![broken, skipped],
+            Vec::new(),
+            vec!["no such path".into()],
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn the_list_is_run_warnings_then_files_then_run_errors() {
+        let run = run();
+        let texts: Vec<String> = run
+            .diagnostics
+            .iter()
+            .map(|d| match &d.body {
+                Body::Problem(p) => p.text.clone(),
+                Body::Skipped(why) => format!("skipped: {why}"),
+                Body::Finding(f) => f.message.clone(),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "expired",
+                "a.yaml: cannot read",
+                "skipped: a lone scalar",
+                "no such path"
+            ]
+        );
+        let ranges: Vec<_> = run.files.iter().map(|f| f.diagnostics.clone()).collect();
+        assert_eq!(ranges, [1..2, 2..3]);
+        assert_eq!(run.of(&run.files[1]).len(), 1);
+    }
+
+    #[test]
+    fn warnings_do_not_count_as_errors() {
+        let run = run();
+        let c = run.counts();
+        assert_eq!((c.files, c.errors, c.findings), (0, 2, 0));
+        assert!(run.has_errors() && !run.fails());
+        let statuses: Vec<_> = run.files.iter().map(|f| f.status).collect();
+        assert_eq!(statuses, [FileStatus::Failed, FileStatus::Skipped]);
+    }
+}
