@@ -8,10 +8,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::sync::Arc;
 use std::time::Duration;
+use tollgate_cli::catalogue::RuleInfo;
 use tollgate_cli::cli::Format;
+use tollgate_cli::diagnostics::{of_file, FileReport, RuleIndex, Run};
+use tollgate_cli::filter::Reported;
 use tollgate_cli::problem::Problem;
-use tollgate_cli::report::{render, FileReport, Reported, RuleInfo, Run};
+use tollgate_cli::report::render;
 use tollgate_cli::suppress::{Suppressed, SuppressionKind};
 use tollgate_policy::{EvalError, Finding, Severity};
 use tollgate_template::{load, ErrorKind, LoadError, LoadOptions, Outcome, Related, Span};
@@ -83,17 +87,14 @@ fuzz_target!(|data: &[u8]| {
     let mut rules: Vec<RuleInfo> = meta
         .iter()
         .take(3)
-        .map(|m| RuleInfo {
-            id: m.id.clone(),
-            severity: m.severity,
-            meta: Some(m.clone()),
-        })
+        .map(|m| RuleInfo::builtin(m.clone()))
         .collect();
     let user_rule = w.text();
     rules.push(RuleInfo {
-        id: user_rule.clone(),
         severity: w.severity(),
-        meta: None,
+        title: Some(w.text()),
+        description: Some(w.text()),
+        ..RuleInfo::unknown(&user_rule)
     });
 
     let name = format!("dir/{}.yaml", w.text());
@@ -175,24 +176,28 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => file.errors.push(e),
     }
     let other = FileReport::error(LoadError::file(ErrorKind::Io, &w.text(), w.text()));
-    let run = Run {
-        files: vec![file, other],
-        policy_errors: vec![EvalError::Syntax {
+    let rules: Vec<Arc<RuleInfo>> = rules.into_iter().map(Arc::new).collect();
+    let index = RuleIndex::new(&rules);
+    // The records are made as `tollgate check` makes them; the documents are dropped here.
+    let files = vec![of_file(file, &index), of_file(other, &index)];
+    let mut run = Run::new(
+        vec![w.text()],
+        files,
+        vec![EvalError::Syntax {
             file: w.text(),
             line: w.number(),
             column: w.number(),
             message: w.text(),
         }],
-        discovery_errors: vec![w.text()],
+        vec![w.text()],
         rules,
-        threshold: w.severity(),
-        show_suppressed: w.number() % 2 == 0,
-        warnings: vec![w.text()],
-        shard: (w.number() % 2 == 0).then_some((1, 2)),
-        verbose: w.number() % 2 == 0,
-        colour: w.number() % 2 == 0,
-        elapsed: Duration::from_millis(12),
-    };
+    );
+    run.threshold = w.severity();
+    run.show_suppressed = w.number() % 2 == 0;
+    run.shard = (w.number() % 2 == 0).then_some((1, 2));
+    run.verbose = w.number() % 2 == 0;
+    run.colour = w.number() % 2 == 0;
+    run.elapsed = Duration::from_millis(12);
     for format in FORMATS {
         let out = match render(&run, format) {
             Ok(out) => out,

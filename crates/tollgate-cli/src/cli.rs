@@ -299,6 +299,15 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+
+    /// Also the rules of the user policies in DIR (repeatable), with the title, severity and
+    /// description their metadata declares.
+    #[arg(long = "policy-dir", value_name = "DIR")]
+    pub policy_dirs: Vec<PathBuf>,
+
+    /// The language of the policies in --policy-dir.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Rego)]
+    pub engine: EngineChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -317,6 +326,15 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
+
+    /// Also the rules of the user policies in DIR (repeatable), with the title, severity and
+    /// description their metadata declares.
+    #[arg(long = "policy-dir", value_name = "DIR")]
+    pub policy_dirs: Vec<PathBuf>,
+
+    /// The language of the policies in --policy-dir.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Rego)]
+    pub engine: EngineChoice,
 }
 
 #[derive(Debug, Args)]

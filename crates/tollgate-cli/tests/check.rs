@@ -215,6 +215,62 @@ fn user_rego_policies_run_beside_the_pack_with_their_severity() {
     );
 }
 
+/// `docs/writing-rego-policies.md`: a user rule's `title` and `description` describe it in
+/// reports and in `tollgate rules`.
+#[test]
+fn user_rules_show_their_title_and_description() {
+    let rego = "testdata/user-policies/rego";
+    let title = "S3 bucket has no owner tag";
+    let description = "Every bucket must carry an `owner` tag naming the team that owns it.";
+    let (code, human, _) = tollgate(&[
+        "check",
+        EXAMPLE,
+        "--policy-dir",
+        rego,
+        "--rule",
+        "acme-s3-owner-tag",
+    ]);
+    assert_eq!(code, 1);
+    assert!(human.contains(&format!("╰── {title}")), "{human}");
+    assert!(human.contains(&format!("help: {description}")), "{human}");
+
+    let (_, sarif, _) = tollgate(&["check", EXAMPLE, "--policy-dir", rego, "-f", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let acme = rules
+        .iter()
+        .find(|r| r["id"] == "acme-s3-owner-tag")
+        .unwrap();
+    assert_eq!(acme["shortDescription"]["text"], title);
+    assert_eq!(acme["fullDescription"]["text"], description);
+
+    let (_, json, _) = tollgate(&["check", EXAMPLE, "--policy-dir", rego, "-f", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "acme-s3-owner-tag");
+    assert_eq!(finding.unwrap()["title"], title);
+
+    let (code, listed, _) = tollgate(&["rules", "--policy-dir", rego]);
+    assert_eq!(code, 0);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("acme-s3-owner-tag") && l.contains(title)),
+        "{listed}"
+    );
+    let (code, explained, _) = tollgate(&["explain", "acme-s3-owner-tag", "--policy-dir", rego]);
+    assert_eq!(code, 0);
+    assert!(
+        explained.contains(title) && explained.contains(description),
+        "{explained}"
+    );
+}
+
 #[test]
 fn user_guard_policies_run_beside_the_pack_with_their_severity() {
     let (code, stdout, stderr) = tollgate(&[

@@ -1,5 +1,6 @@
 //! `tollgate explain RULE`: what a rule flags, why, how to fix it, and examples.
 
+use crate::catalogue::RuleInfo;
 use crate::cli::{ExplainArgs, ExplainFormat};
 use crate::problem::Problem;
 use crate::report::severity_name;
@@ -8,8 +9,20 @@ use std::process::ExitCode;
 
 pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     let meta = tollgate_policy::pack::builtin_meta().map_err(|e| miette!("{e}"))?;
+    let user = match super::user_rules(args.engine, &args.policy_dirs) {
+        Ok(rules) => rules,
+        Err(code) => return Ok(code),
+    };
+    if let Some(r) = user.iter().find(|r| r.id == args.rule) {
+        crate::output::stdout(&user_rule(r, args.format))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(m) = meta.iter().find(|m| m.id == args.rule) else {
-        let ids: Vec<&str> = meta.iter().map(|m| m.id.as_str()).collect();
+        let ids: Vec<&str> = meta
+            .iter()
+            .map(|m| m.id.as_str())
+            .chain(user.iter().map(|r| r.id.as_str()))
+            .collect();
         return Ok(super::fail(vec![Problem::file(
             "tollgate::usage::unknown-rule",
             "explain",
@@ -50,6 +63,37 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     }
     crate::output::stdout(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A user rule says what its policy's metadata declares: title, severity, description.
+fn user_rule(r: &RuleInfo, format: ExplainFormat) -> String {
+    let title = r.title.as_deref().unwrap_or("(no title)");
+    let description = r.description.as_deref().unwrap_or_default().trim();
+    let severity = severity_name(r.severity);
+    match format {
+        ExplainFormat::Markdown => {
+            format!(
+                "# {} — {title}
+
+**Severity:** {severity}
+
+{description}
+",
+                r.id
+            )
+        }
+        ExplainFormat::Text => {
+            format!(
+                "{} — {title}
+
+Severity: {severity}
+
+{description}
+",
+                r.id
+            )
+        }
+    }
 }
 
 fn indent(text: &str) -> String {

@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod rules;
 pub mod test;
 
+use crate::catalogue::{self, RuleInfo};
 use crate::cli::EngineChoice;
 use crate::problem::Problem;
 use std::io::IsTerminal;
@@ -17,6 +18,13 @@ use tollgate_policy::engine::rego::RegoEngine;
 use tollgate_policy::{Engine, EvalError};
 use tollgate_template::{ErrorKind, Limits, LoadError};
 
+/// A compiled engine, the users' rules it holds, and the policies that did not load.
+pub struct Built {
+    pub engine: Box<dyn Engine>,
+    pub user_rules: Vec<RuleInfo>,
+    pub errors: Vec<EvalError>,
+}
+
 /// Compiles the built-in pack and the user policies of `dirs` once, for the whole run.
 /// `timeout` and `memory` (bytes, 0: none) bound Rego evaluation per document (Guard has no
 /// loops and creates no values); `None`: the defaults.
@@ -25,23 +33,49 @@ pub fn build_engine(
     dirs: &[PathBuf],
     timeout: Option<Duration>,
     memory: Option<u64>,
-) -> (Box<dyn Engine>, Vec<EvalError>) {
+) -> Built {
     match choice {
         EngineChoice::Rego => {
-            let (mut e, errs) = RegoEngine::with_user_policies(dirs);
+            let (mut e, errors) = RegoEngine::with_user_policies(dirs);
             if let Some(t) = timeout {
                 e.set_time_limit(t);
             }
             if let Some(m) = memory {
                 e.set_memory_limit(Some(m));
             }
-            (Box::new(e), errs)
+            let user_rules = catalogue::rego_user_rules(&e);
+            Built {
+                engine: Box::new(e),
+                user_rules,
+                errors,
+            }
         }
         EngineChoice::Guard => {
-            let (e, errs) = GuardEngine::with_user_policies(dirs);
-            (Box::new(e), errs)
+            let (e, errors) = GuardEngine::with_user_policies(dirs);
+            let user_rules = catalogue::guard_user_rules(&e);
+            Built {
+                engine: Box::new(e),
+                user_rules,
+                errors,
+            }
         }
     }
+}
+
+/// The users' rules of the policies in `dirs`, for `rules` and `explain`; the policies that
+/// did not load are printed, and give exit code 2.
+pub fn user_rules(choice: EngineChoice, dirs: &[PathBuf]) -> Result<Vec<RuleInfo>, ExitCode> {
+    if dirs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let built = build_engine(choice, dirs, None, None);
+    if !built.errors.is_empty() {
+        for e in &built.errors {
+            eprintln!("error: {e}");
+        }
+        return Err(ExitCode::from(2));
+    }
+    Ok(built.user_rules)
 }
 
 /// Reads a template or plan, refusing one over the size limit before reading it (the

@@ -1,5 +1,7 @@
-//! `tollgate rules`: the built-in rules as a table or JSON.
+//! `tollgate rules`: the built-in rules (and those of `--policy-dir` policies) as a table or
+//! JSON.
 
+use crate::catalogue::RuleInfo;
 use crate::cli::{ListFormat, RulesArgs};
 use crate::report::severity_name;
 use miette::{miette, IntoDiagnostic, Result};
@@ -7,35 +9,52 @@ use std::process::ExitCode;
 
 pub fn run(args: &RulesArgs) -> Result<ExitCode> {
     let meta = tollgate_policy::pack::builtin_meta().map_err(|e| miette!("{e}"))?;
+    let user = match super::user_rules(args.engine, &args.policy_dirs) {
+        Ok(rules) => rules,
+        Err(code) => return Ok(code),
+    };
+    let rules: Vec<RuleInfo> = meta
+        .iter()
+        .cloned()
+        .map(RuleInfo::builtin)
+        .chain(user)
+        .collect();
+    let compliance = |r: &RuleInfo| {
+        r.meta
+            .as_ref()
+            .map(|m| m.compliance.clone())
+            .unwrap_or_default()
+    };
     let text = match args.format {
         ListFormat::Json => {
-            let rules: Vec<_> = meta
+            let rules: Vec<_> = rules
                 .iter()
-                .map(|m| {
+                .map(|r| {
                     serde_json::json!({
-                        "id": m.id,
-                        "severity": m.severity,
-                        "compliance": m.compliance,
-                        "title": m.title,
+                        "id": r.id,
+                        "severity": r.severity,
+                        "compliance": compliance(r),
+                        "title": r.title,
                     })
                 })
                 .collect();
             serde_json::to_string_pretty(&rules).into_diagnostic()? + "\n"
         }
+        // The rule reference links only built-in rules.
         ListFormat::Markdown => crate::rule_docs::table(&meta, "docs/rules/"),
         ListFormat::Table => {
-            let id_w = meta.iter().map(|m| m.id.len()).max().unwrap_or(2).max(2);
+            let id_w = rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
             let mut out = format!(
                 "{:id_w$}  {:8}  {:50}  COMPLIANCE\n",
                 "ID", "SEVERITY", "TITLE"
             );
-            for m in &meta {
+            for r in &rules {
                 out.push_str(&format!(
                     "{:id_w$}  {:8}  {:50}  {}\n",
-                    m.id,
-                    severity_name(m.severity),
-                    m.title,
-                    m.compliance.join("; ")
+                    r.id,
+                    severity_name(r.severity),
+                    r.title.as_deref().unwrap_or_default(),
+                    compliance(r).join("; ")
                 ));
             }
             out

@@ -29,19 +29,18 @@ struct Expected {
 type Key = (String, String, String);
 
 pub fn run(args: &TestArgs) -> Result<ExitCode> {
-    let (engine, policy_errors) =
-        super::build_engine(args.engine, std::slice::from_ref(&args.dir), None, None);
+    let super::Built {
+        engine,
+        user_rules,
+        errors: policy_errors,
+    } = super::build_engine(args.engine, std::slice::from_ref(&args.dir), None, None);
     if !policy_errors.is_empty() {
         for e in &policy_errors {
             eprintln!("error: {e}");
         }
         return Ok(ExitCode::from(2));
     }
-    let user_rules: BTreeSet<String> = engine
-        .user_severities()
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let user_rules: BTreeSet<String> = user_rules.into_iter().map(|r| r.id).collect();
     if user_rules.is_empty() {
         return Ok(super::fail(vec![Problem::file(
             "tollgate::test::no-policies",

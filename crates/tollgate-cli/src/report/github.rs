@@ -1,7 +1,8 @@
 //! `--format github`: GitHub Actions workflow commands, so findings show inline on the pull
 //! request (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`).
 
-use super::{line_cols, severity_name, Run};
+use super::severity_name;
+use crate::diagnostics::{Body, FindingRecord, Level, ProblemRecord, Run, Source};
 use tollgate_policy::Severity;
 
 /// Escaping as the runner parses it: `%`, CR and LF in the message; also `:` and `,` in
@@ -26,80 +27,15 @@ fn command(s: Severity) -> &'static str {
 
 pub fn render(run: &Run) -> String {
     let mut out = String::new();
-    for w in &run.warnings {
-        out.push_str(&format!("::warning title=tollgate::{}\n", data(w)));
-    }
-    for file in &run.files {
-        let name = crate::baseline::normalize_path(&file.name);
-        for e in file.errors.iter().chain(&file.warnings) {
-            let at = e
-                .position
-                .map(|p| format!(",line={},col={}", p.line, p.column))
-                .unwrap_or_default();
-            let command = if e.kind.is_warning() {
-                "warning"
-            } else {
-                "error"
-            };
-            out.push_str(&format!(
-                "::{command} file={}{at},title={}::{}\n",
-                property(&name),
-                property(e.kind.code()),
-                data(e.message())
-            ));
+    for d in &run.diagnostics {
+        let file = d.file.as_deref().map(crate::baseline::normalize_path);
+        match &d.body {
+            Body::Problem(p) => out.push_str(&problem(file.as_deref(), p)),
+            Body::Finding(f) if run.is_shown(f) => {
+                out.push_str(&finding(file.as_deref().unwrap_or_default(), f))
+            }
+            Body::Finding(_) | Body::Skipped(_) => {}
         }
-        for p in &file.problems {
-            let at = p
-                .line_col
-                .map(|(l, c)| format!(",line={l},col={c}"))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "::error file={}{at},title={}::{}\n",
-                property(&name),
-                property(p.code),
-                data(&p.message)
-            ));
-        }
-        for e in &file.eval_errors {
-            out.push_str(&format!(
-                "::error file={},title=tollgate policy error::{}\n",
-                property(&name),
-                data(&e.to_string())
-            ));
-        }
-        let Some(loaded) = &file.loaded else { continue };
-        for r in run.shown(file) {
-            let f = &r.finding;
-            let ((l, c), (el, ec)) = line_cols(&loaded.source, f.span);
-            let title = match run.meta(&f.rule) {
-                Some(m) => format!("{} [{}]: {}", f.rule, severity_name(r.severity), m.title),
-                None => format!("{} [{}]", f.rule, severity_name(r.severity)),
-            };
-            let message = match &r.suppressed {
-                Some(s) => format!("{} ({}) — suppressed: {}", f.message, f.resource, s.reason),
-                None => format!("{} ({})", f.message, f.resource),
-            };
-            let cmd = if r.suppressed.is_some() {
-                "notice"
-            } else {
-                command(r.severity)
-            };
-            out.push_str(&format!(
-                "::{cmd} file={},line={l},col={c},endLine={el},endColumn={ec},title={}::{}\n",
-                property(&name),
-                property(&title),
-                data(&message)
-            ));
-        }
-    }
-    for e in &run.policy_errors {
-        out.push_str(&format!(
-            "::error title=tollgate policy error::{}\n",
-            data(&e.to_string())
-        ));
-    }
-    for e in &run.discovery_errors {
-        out.push_str(&format!("::error title=tollgate::{}\n", data(e)));
     }
     let c = run.counts();
     out.push_str(&format!(
@@ -107,6 +43,60 @@ pub fn render(run: &Run) -> String {
         c.files, c.findings, c.suppressed, c.errors
     ));
     out
+}
+
+fn problem(file: Option<&str>, p: &ProblemRecord) -> String {
+    let command = match p.level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+    };
+    let at = match (file, p.position) {
+        (Some(file), Some(pos)) => format!(
+            "file={},line={},col={},",
+            property(file),
+            pos.line,
+            pos.column
+        ),
+        (Some(file), None) => format!("file={},", property(file)),
+        (None, _) => String::new(),
+    };
+    let title = match (p.source, &p.code) {
+        (Source::Policy, _) => "tollgate policy error",
+        (Source::Discovery | Source::Run, _) | (_, None) => "tollgate",
+        (_, Some(code)) => code,
+    };
+    format!(
+        "::{command} {at}title={}::{}\n",
+        property(title),
+        data(&p.message)
+    )
+}
+
+fn finding(file: &str, f: &FindingRecord) -> String {
+    let (start, end) = (f.location.start, f.location.end);
+    let title = match &f.rule.title {
+        Some(t) => format!("{} [{}]: {t}", f.rule.id, severity_name(f.severity)),
+        None => format!("{} [{}]", f.rule.id, severity_name(f.severity)),
+    };
+    let message = match &f.suppressed {
+        Some(s) => format!("{} ({}) — suppressed: {}", f.message, f.resource, s.reason),
+        None => format!("{} ({})", f.message, f.resource),
+    };
+    let cmd = if f.suppressed.is_some() {
+        "notice"
+    } else {
+        command(f.severity)
+    };
+    format!(
+        "::{cmd} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        property(file),
+        start.line,
+        start.column,
+        end.line,
+        end.column,
+        property(&title),
+        data(&message)
+    )
 }
 
 #[cfg(test)]

@@ -1,211 +1,154 @@
 //! `--format junit`: one `<testsuite>` per file and one `<testcase>` per rule and file, as
 //! AWS CodeBuild test reports (and most CI dashboards) read it. A rule with a finding at or
 //! above the threshold fails its test case; one whose findings are all suppressed is skipped.
+//! Written by `quick-junit` (which also drops the control characters XML cannot carry).
 
-use super::{line_cols, severity_name, FileReport, Run};
-use miette::Result;
-use quick_xml::escape::escape;
-use std::fmt::Write;
+use super::severity_name;
+use crate::catalogue::RuleInfo;
+use crate::diagnostics::{Diagnostic, FileEntry, FileStatus, Level, Run, Source};
+use miette::{IntoDiagnostic, Result};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-/// XML 1.0 cannot carry most control characters, even escaped.
+/// XML 1.0 cannot carry these either; `quick-junit` removes the C0 controls.
 fn xml(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| match c {
-            '\t' | '\n' | '\r' => c,
-            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => '\u{fffd}',
-            c => c,
+    text.replace(['\u{fffe}', '\u{ffff}'], "\u{fffd}")
+}
+
+/// A case that could not run: the file did not load, a suppression or a policy broke.
+fn error_case(name: &str, classname: Option<&str>, message: &str, code: &str) -> TestCase {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status
+        .set_message(xml(message))
+        .set_type(xml(code))
+        .set_description(xml(message));
+    let mut case = TestCase::new(xml(name), status);
+    if let Some(classname) = classname {
+        case.set_classname(xml(classname));
+        case.extra.insert("file".into(), xml(classname).into());
+    }
+    case
+}
+
+/// The error cases of a file: load or resolve errors, malformed suppressions, policy errors.
+fn error_cases(file: &str, records: &[Diagnostic]) -> Vec<TestCase> {
+    records
+        .iter()
+        .filter_map(Diagnostic::problem)
+        .filter(|p| p.level == Level::Error)
+        .map(|p| {
+            // The suite names the file: a policy error says only what failed.
+            let (name, message) = match p.source {
+                Source::Load | Source::Resolve => ("load", &p.text),
+                Source::Usage => ("suppressions", &p.text),
+                _ => ("policy", &p.message),
+            };
+            error_case(
+                name,
+                Some(file),
+                message,
+                p.code.as_deref().unwrap_or_default(),
+            )
         })
-        .collect();
-    escape(clean.as_str()).into_owned()
+        .collect()
 }
 
-struct Case {
-    name: String,
-    classname: String,
-    /// `(message, type, body)`
-    failure: Option<(String, String, String)>,
-    error: Option<(String, String)>,
-    skipped: Option<String>,
-    out: String,
-}
-
-impl Case {
-    /// A case that could not run: the file did not load, a suppression or a policy broke.
-    fn error(name: &str, classname: &str, message: String, code: String) -> Self {
-        Case {
-            name: name.into(),
-            classname: classname.into(),
-            failure: None,
-            error: Some((message, code)),
-            skipped: None,
-            out: String::new(),
-        }
-    }
-}
-
-fn cases_for(run: &Run, file: &FileReport) -> Vec<Case> {
-    let mut cases = Vec::new();
-    let classname = file.name.clone();
-    for e in &file.errors {
-        let code = e.kind.code().to_string();
-        cases.push(Case::error("load", &classname, e.to_string(), code));
-    }
-    for p in &file.problems {
-        let code = p.code.to_string();
-        cases.push(Case::error("suppressions", &classname, p.to_string(), code));
-    }
-    for e in &file.eval_errors {
-        let code = super::json::code_of(e);
-        cases.push(Case::error("policy", &classname, e.to_string(), code));
-    }
-    let Some(loaded) = &file.loaded else {
-        return cases;
-    };
-    for rule in &run.rules {
-        let findings: Vec<_> = file
-            .findings
-            .iter()
-            .filter(|r| r.finding.rule == rule.id)
-            .collect();
-        let mut failing = String::new();
-        let mut first = None;
-        let mut out = String::new();
-        let mut suppressed = Vec::new();
-        for r in &findings {
-            let ((l, c), _) = line_cols(&loaded.source, r.finding.span);
-            let line = format!(
-                "{}:{l}:{c}: [{}] {} — {} ({})\n",
-                file.name,
-                severity_name(r.severity),
-                r.finding.message,
-                r.finding.resource,
-                r.finding.pointer
-            );
-            if let Some(s) = &r.suppressed {
-                suppressed.push(format!("{} ({})", s.reason, s.kind.as_str()));
-                if run.show_suppressed {
-                    out.push_str(&format!("suppressed: {line}"));
-                }
-            } else if r.fails(run.threshold) {
-                first
-                    .get_or_insert_with(|| format!("{}:{l}:{c}: {}", file.name, r.finding.message));
-                failing.push_str(&line);
-            } else {
-                out.push_str(&format!("below the severity threshold: {line}"));
+fn rule_case(run: &Run, file: &str, records: &[Diagnostic], rule: &RuleInfo) -> TestCase {
+    let mut failing = String::new();
+    let mut first = None;
+    let mut out = String::new();
+    let mut suppressed = Vec::new();
+    let mut any = false;
+    for f in records
+        .iter()
+        .filter_map(Diagnostic::finding)
+        .filter(|f| f.rule.id == rule.id)
+    {
+        any = true;
+        let (l, c) = (f.location.start.line, f.location.start.column);
+        let line = format!(
+            "{file}:{l}:{c}: [{}] {} — {} ({})\n",
+            severity_name(f.severity),
+            f.message,
+            f.resource,
+            f.pointer
+        );
+        if let Some(s) = &f.suppressed {
+            suppressed.push(format!("{} ({})", s.reason, s.kind.as_str()));
+            if run.show_suppressed {
+                out.push_str(&format!("suppressed: {line}"));
             }
+        } else if f.fails(run.threshold) {
+            first.get_or_insert_with(|| format!("{file}:{l}:{c}: {}", f.message));
+            failing.push_str(&line);
+        } else {
+            out.push_str(&format!("below the severity threshold: {line}"));
         }
-        let failure = first.map(|m| (m, severity_name(rule.severity).to_string(), failing));
-        let skipped =
-            (failure.is_none() && !findings.is_empty() && out.is_empty() && !suppressed.is_empty())
-                .then(|| format!("suppressed: {}", suppressed.join("; ")));
-        cases.push(Case {
-            name: rule.id.clone(),
-            classname: classname.clone(),
-            failure,
-            error: None,
-            skipped,
-            out,
-        });
     }
-    cases
+    let status = match first {
+        Some(message) => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(xml(&message))
+                .set_type(severity_name(rule.severity))
+                .set_description(xml(&failing));
+            s
+        }
+        None if any && out.is_empty() && !suppressed.is_empty() => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(xml(&format!("suppressed: {}", suppressed.join("; "))));
+            s
+        }
+        None => TestCaseStatus::success(),
+    };
+    let mut case = TestCase::new(xml(&rule.id), status);
+    case.set_classname(xml(file));
+    case.extra.insert("file".into(), xml(file).into());
+    if !out.is_empty() {
+        case.set_system_out(xml(&out));
+    }
+    case
+}
+
+fn suite(run: &Run, file: &FileEntry) -> TestSuite {
+    let records = run.of(file);
+    let mut suite = TestSuite::new(xml(&file.name));
+    suite.add_test_cases(error_cases(&file.name, records));
+    if file.status == FileStatus::Checked {
+        suite.add_test_cases(
+            run.rules
+                .iter()
+                .map(|rule| rule_case(run, &file.name, records, rule)),
+        );
+    }
+    suite
 }
 
 pub fn render(run: &Run) -> Result<String> {
-    let mut suites = String::new();
-    let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
-    for file in &run.files {
-        if file.skipped.is_some() {
-            continue;
-        }
-        let cases = cases_for(run, file);
-        let f = cases.iter().filter(|c| c.failure.is_some()).count();
-        let e = cases.iter().filter(|c| c.error.is_some()).count();
-        let s = cases.iter().filter(|c| c.skipped.is_some()).count();
-        tests += cases.len();
-        failures += f;
-        errors += e;
-        skipped += s;
-        let _ = writeln!(
-            suites,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"{e}\" skipped=\"{s}\">",
-            xml(&file.name),
-            cases.len()
-        );
-        for c in cases {
-            let _ = write!(
-                suites,
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\"",
-                xml(&c.name),
-                xml(&c.classname),
-                xml(&c.classname)
-            );
-            if c.failure.is_none() && c.error.is_none() && c.skipped.is_none() && c.out.is_empty() {
-                suites.push_str("/>\n");
-                continue;
-            }
-            suites.push_str(">\n");
-            if let Some((message, kind, body)) = &c.failure {
-                let _ = writeln!(
-                    suites,
-                    "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                    xml(message),
-                    xml(kind),
-                    xml(body)
-                );
-            }
-            if let Some((message, kind)) = &c.error {
-                let _ = writeln!(
-                    suites,
-                    "      <error message=\"{}\" type=\"{}\">{}</error>",
-                    xml(message),
-                    xml(kind),
-                    xml(message)
-                );
-            }
-            if let Some(reason) = &c.skipped {
-                let _ = writeln!(suites, "      <skipped message=\"{}\"/>", xml(reason));
-            }
-            if !c.out.is_empty() {
-                let _ = writeln!(suites, "      <system-out>{}</system-out>", xml(&c.out));
-            }
-            suites.push_str("    </testcase>\n");
-        }
-        suites.push_str("  </testsuite>\n");
+    let mut report = Report::new("tollgate");
+    report.set_time(run.elapsed);
+    for file in run.files.iter().filter(|f| f.status != FileStatus::Skipped) {
+        report.add_test_suite(suite(run, file));
     }
     // Errors outside any file get a suite of their own, so a broken policy fails the report.
-    let global: Vec<(String, String)> = run
-        .policy_errors
+    let global: Vec<TestCase> = run
+        .diagnostics
         .iter()
-        .map(|e| (e.to_string(), super::json::code_of(e)))
-        .chain(
-            run.discovery_errors
-                .iter()
-                .map(|e| (e.clone(), "tollgate::discover".to_string())),
-        )
+        .filter(|d| d.file.is_none())
+        .filter_map(Diagnostic::problem)
+        .filter(|p| p.level == Level::Error)
+        .enumerate()
+        .map(|(i, p)| {
+            let name = format!("setup-{}", i + 1);
+            let mut case = error_case(&name, None, &p.text, p.code.as_deref().unwrap_or_default());
+            case.set_classname("tollgate");
+            case
+        })
         .collect();
     if !global.is_empty() {
-        tests += global.len();
-        errors += global.len();
-        let _ = writeln!(
-            suites,
-            "  <testsuite name=\"tollgate\" tests=\"{0}\" failures=\"0\" errors=\"{0}\" skipped=\"0\">",
-            global.len()
-        );
-        for (i, (message, kind)) in global.iter().enumerate() {
-            let _ = writeln!(
-                suites,
-                "    <testcase name=\"setup-{}\" classname=\"tollgate\">\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>",
-                i + 1,
-                xml(message),
-                xml(kind),
-                xml(message)
-            );
-        }
-        suites.push_str("  </testsuite>\n");
+        let mut suite = TestSuite::new("tollgate");
+        suite.add_test_cases(global);
+        report.add_test_suite(suite);
     }
-    Ok(format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tollgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">\n{suites}</testsuites>\n",
-        run.elapsed.as_secs_f64()
-    ))
+    let mut text = report.to_string().into_diagnostic()?;
+    text.push('\n');
+    Ok(text)
 }
