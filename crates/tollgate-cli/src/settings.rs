@@ -275,11 +275,10 @@ fn limits(args: &CheckArgs) -> Limits {
 
 fn admin_ports(args: &CheckArgs, config: &Config) -> Vec<u16> {
     if args.admin_ports.is_empty() {
-        config
-            .file
-            .admin_ports
-            .clone()
-            .unwrap_or_else(|| vec![22, 3389])
+        config.file.admin_ports.clone().unwrap_or_else(|| {
+            let ports = tollgate_policy::DEFAULT_ADMIN_PORTS.iter();
+            ports.filter_map(|&p| u16::try_from(p).ok()).collect()
+        })
     } else {
         args.admin_ports.clone()
     }

@@ -5,29 +5,16 @@
 //! timed: this measures the engines.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark tool
 
+mod common;
+
 use std::time::Instant;
 use tollgate_policy::engine::guard::GuardEngine;
 use tollgate_policy::engine::rego::RegoEngine;
 use tollgate_policy::{check, default_options, Engine};
-use tollgate_template::{load, LoadOptions, Outcome};
 
 fn main() {
-    let mut docs = Vec::new();
-    for p in std::env::args().skip(1) {
-        for e in walkdir::WalkDir::new(&p).into_iter().filter_map(Result::ok) {
-            if !e.file_type().is_file() {
-                continue;
-            }
-            let bytes = std::fs::read(e.path()).unwrap();
-            if let Ok(Outcome::Loaded(l)) = load(
-                &e.path().display().to_string(),
-                &bytes,
-                &LoadOptions::default(),
-            ) {
-                docs.push(l);
-            }
-        }
-    }
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    let docs = common::load_all(&paths);
     let inputs: usize = docs.iter().map(|d| d.inputs.len()).sum();
     let t = Instant::now();
     let rego = RegoEngine::builtin().unwrap();

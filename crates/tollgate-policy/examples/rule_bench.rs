@@ -4,12 +4,13 @@
 //! engine per rule) and prints the time each takes, then the whole pack. A benchmark tool.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark tool
 
+mod common;
+
 use std::time::Instant;
 use tollgate_policy::engine::guard::GuardEngine;
 use tollgate_policy::engine::rego::{PolicySource, RegoEngine};
 use tollgate_policy::pack::BUILTIN;
 use tollgate_policy::{check, default_options, Engine};
-use tollgate_template::{load, LoadOptions, Outcome};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,23 +23,8 @@ fn main() {
         "both".to_string()
     };
     let per_rule = std::env::var_os("PER_RULE").is_some();
-    let mut docs = Vec::new();
     let t = Instant::now();
-    for p in &args {
-        for e in walkdir::WalkDir::new(p).into_iter().filter_map(Result::ok) {
-            if !e.file_type().is_file() {
-                continue;
-            }
-            let bytes = std::fs::read(e.path()).unwrap();
-            if let Ok(Outcome::Loaded(l)) = load(
-                &e.path().display().to_string(),
-                &bytes,
-                &LoadOptions::default(),
-            ) {
-                docs.push(l);
-            }
-        }
-    }
+    let docs = common::load_all(&args);
     println!("load: {:.3} s", t.elapsed().as_secs_f64());
     let options = default_options();
     if per_rule && which != "guard" {

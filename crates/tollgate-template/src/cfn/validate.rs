@@ -84,6 +84,17 @@ impl Walk<'_> {
         self.template.span(idx)
     }
 
+    /// An error of `kind` at node `idx`.
+    fn error(
+        &self,
+        kind: ErrorKind,
+        idx: usize,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> LoadError {
+        LoadError::at(kind, self.src, self.span(idx), message, label)
+    }
+
     fn push(&mut self, error: LoadError) {
         self.errors.push(error);
     }
@@ -146,10 +157,9 @@ impl Walk<'_> {
             "Ref" => match args {
                 Value::String(name) => {
                     if !declared.is_sam && !self.is_named_value(name) {
-                        let e = LoadError::at(
+                        let e = self.error(
                             ErrorKind::RefToNothing,
-                            self.src,
-                            self.span(idx),
+                            idx,
                             format!(
                                 "Ref to {name}, which is neither a parameter, a resource nor a pseudo parameter"
                             ),
@@ -164,10 +174,9 @@ impl Walk<'_> {
                     }
                 }
                 _ => {
-                    let e = LoadError::at(
+                    let e = self.error(
                         ErrorKind::IntrinsicShape,
-                        self.src,
-                        self.span(idx),
+                        idx,
                         "Ref takes a name",
                         "expected a string",
                     );
@@ -214,28 +223,28 @@ impl Walk<'_> {
             "Fn::If" => match args.as_array().map(Vec::as_slice) {
                 Some([Value::String(cond), _, _]) => {
                     if !declared.conditions.contains_key(cond) {
-                        let e = LoadError::at(
-                            ErrorKind::MissingCondition,
-                            self.src,
-                            self.span(idx),
-                            format!(
+                        let e = self
+                            .error(
+                                ErrorKind::MissingCondition,
+                                idx,
+                                format!(
                                 "Fn::If names condition {cond}, which is not defined in Conditions"
                             ),
-                            "unknown condition",
-                        )
-                        .with_help(missing_condition_help(declared.conditions));
+                                "unknown condition",
+                            )
+                            .with_help(missing_condition_help(declared.conditions));
                         self.push(e);
                     }
                 }
                 _ => {
-                    let e = LoadError::at(
-                        ErrorKind::IntrinsicShape,
-                        self.src,
-                        self.span(idx),
-                        "Fn::If takes [condition name, value if true, value if false]",
-                        "wrong arguments",
-                    )
-                    .with_help("e.g. `!If [IsProd, m5.large, t3.micro]`");
+                    let e = self
+                        .error(
+                            ErrorKind::IntrinsicShape,
+                            idx,
+                            "Fn::If takes [condition name, value if true, value if false]",
+                            "wrong arguments",
+                        )
+                        .with_help("e.g. `!If [IsProd, m5.large, t3.micro]`");
                     self.push(e);
                 }
             },
