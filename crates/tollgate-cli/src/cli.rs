@@ -82,6 +82,9 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (`::error file=…,line=…::…`): inline PR annotations.
     Github,
+    /// One line per finding and per error, `path:line:col: severity rule-id message
+    /// (resource)`: for grep and editors' problem matchers.
+    Concise,
 }
 
 /// Severity levels, lowest first.
@@ -154,7 +157,7 @@ pub struct CheckArgs {
 
     /// Lowest severity that fails the run (exit 1). Findings below it are still reported
     /// [default: `severity_threshold` in tollgate.toml, else info: every finding fails].
-    #[arg(long, value_enum, value_name = "LEVEL")]
+    #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]
     pub severity_threshold: Option<Level>,
 
     /// Set a CloudFormation parameter, overriding its Default (repeatable; wins over

@@ -213,3 +213,35 @@ fn github_annotations() {
         "::error file={FAIL},line=22,col=19,endLine=22,endColumn=35,title="
     )));
 }
+
+#[test]
+fn concise_lines() {
+    let out = run(&["check", FAIL, SKIP, "-f", "concise", "--show-suppressed"]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.stdout);
+    // Every line but the totals is `path:line:col: severity rule message (resource)`.
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with(&format!("{FAIL}:22:19: high ")),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[4].starts_with("tollgate: 2 file(s) checked"),
+        "{}",
+        lines[4]
+    );
+}
+
+#[test]
+fn concise_errors_are_one_line_each() {
+    let out = run(&["check", "testdata/errors", "-f", "concise"]);
+    assert_eq!(out.code, 2);
+    for line in out.stdout.lines() {
+        assert!(
+            line.starts_with("testdata/errors/") || line.starts_with("tollgate: "),
+            "{line}"
+        );
+    }
+}

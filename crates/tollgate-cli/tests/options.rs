@@ -63,6 +63,16 @@ fn severity_threshold_gates_the_exit_code_but_keeps_the_report() {
     assert_eq!(out.findings().len(), 2);
     let out = run(&["check", FAIL, "-f", "json", "--severity-threshold", "high"]);
     assert_eq!(out.code, 1);
+    // Severities are read in any letter case, as users write them (`CRITICAL`).
+    let out = run(&[
+        "check",
+        FAIL,
+        "-f",
+        "json",
+        "--severity-threshold",
+        "CRITICAL",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
 #[test]

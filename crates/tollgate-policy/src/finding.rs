@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use tollgate_template::{Related, Span};
 
 /// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Written in lower case; read in any letter case (`CRITICAL`, `High`), as users write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -12,6 +13,30 @@ pub enum Severity {
     Medium,
     High,
     Critical,
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "unknown severity `{s}`, expected one of `info`, `low`, `medium`, `high`, `critical`"
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Severity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// What a rule reports, before the CLI turns the pointer into a source location.
@@ -98,4 +123,19 @@ pub struct ExamplePair {
 pub struct Remediation {
     pub cloudformation: String,
     pub terraform: String,
+}
+
+#[cfg(test)]
+mod severity_tests {
+    use super::Severity;
+
+    #[test]
+    fn severities_are_read_in_any_letter_case() {
+        for text in ["critical", "CRITICAL", "Critical"] {
+            assert_eq!(text.parse::<Severity>(), Ok(Severity::Critical));
+        }
+        let parsed: Severity = serde_json::from_str("\"High\"").unwrap_or(Severity::Info);
+        assert_eq!(parsed, Severity::High);
+        assert!("severe".parse::<Severity>().is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! One module per output format, each rendering the run's diagnostics list
 //! ([`crate::diagnostics::Run`]) to a string, and nothing else.
 
+mod concise;
 mod github;
 mod human;
 mod json;
@@ -22,6 +23,7 @@ pub fn render(run: &Run, format: Format) -> Result<String> {
         Format::Sarif => sarif::render(run),
         Format::Junit => junit::render(run),
         Format::Github => Ok(github::render(run)),
+        Format::Concise => Ok(concise::render(run)),
     }
 }
 
