@@ -10,6 +10,11 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR or
+    /// CLICOLOR_FORCE force it in CI logs), always, never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: crate::colour::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]

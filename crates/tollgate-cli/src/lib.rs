@@ -6,6 +6,7 @@
 pub mod baseline;
 pub mod catalogue;
 pub mod cli;
+pub mod colour;
 pub mod commands;
 pub mod config;
 pub mod diagnostics;

@@ -2,10 +2,11 @@
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
-use tollgate_cli::{cli, commands, output};
+use tollgate_cli::{cli, colour, commands, output};
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    colour::set(args.color);
     let result = match &args.command {
         cli::Command::Check(a) => commands::check::run(a),
         cli::Command::Rules(a) => commands::rules::run(a),

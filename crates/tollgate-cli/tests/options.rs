@@ -513,3 +513,43 @@ fn output_order_is_the_same_on_every_run() {
         );
     }
 }
+
+#[test]
+fn colour_is_chosen_by_the_flag_then_the_environment() {
+    let has_ansi = |out: &common::Out| out.stdout.contains("\u{1b}[");
+    // common::run sets NO_COLOR; the flag wins over it.
+    assert!(has_ansi(&run(&["check", FAIL, "--color", "always"])));
+    assert!(!has_ansi(&run(&["check", FAIL, "--color", "never"])));
+    assert!(!has_ansi(&run(&["check", FAIL])));
+    // Not a terminal, but forced for a CI log; NO_COLOR wins over the forcing variables.
+    let with_env = |vars: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        cmd.args(["check", FAIL]).current_dir(common::root());
+        for v in ["NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"] {
+            cmd.env_remove(v);
+        }
+        cmd.envs(vars.iter().copied());
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).contains("\u{1b}[")
+    };
+    assert!(!with_env(&[]));
+    assert!(with_env(&[("FORCE_COLOR", "1")]));
+    assert!(with_env(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!with_env(&[("FORCE_COLOR", "0")]));
+    assert!(!with_env(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
+}
+
+#[test]
+fn the_rules_table_lines_up() {
+    let out = run(&["rules"]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    // Where the compliance column starts in the header, every row has a column break.
+    let at = lines[0].find("COMPLIANCE").unwrap();
+    for line in &lines[1..] {
+        let chars: Vec<char> = line.chars().collect();
+        assert!(chars.len() > at, "{line}");
+        assert!(
+            chars[at - 2] == ' ' && chars[at] != ' ',
+            "misaligned: {line}"
+        );
+    }
+}

@@ -78,7 +78,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     run.show_suppressed = s.output.show_suppressed;
     run.shard = s.shard.map(|sh| (sh.index, sh.count));
     run.verbose = s.output.verbose;
-    run.colour = s.output.path.is_none() && super::stdout_is_colour_terminal();
+    run.colour = crate::colour::stdout(s.output.path.is_some());
     run.elapsed = started.elapsed();
 
     if let Some(path) = &s.output.write_baseline {

@@ -9,7 +9,6 @@ pub mod test;
 use crate::catalogue::{self, RuleInfo};
 use crate::cli::EngineChoice;
 use crate::problem::Problem;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -129,20 +128,11 @@ pub fn read_file(
 
 /// Prints problems that stop a command before it starts, and gives exit code 2.
 pub fn fail(problems: Vec<Problem>) -> ExitCode {
-    let handler = crate::report::handler(stderr_is_colour_terminal());
+    let handler = crate::report::handler(crate::colour::stderr());
     for p in problems {
         let mut out = String::new();
         let _ = handler.render_report(&mut out, &p);
         eprintln!("{out}");
     }
     ExitCode::from(2)
-}
-
-/// Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org).
-pub fn stdout_is_colour_terminal() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-}
-
-fn stderr_is_colour_terminal() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

@@ -43,14 +43,24 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
         // The rule reference links only built-in rules.
         ListFormat::Markdown => crate::rule_docs::table(&meta, "docs/rules/"),
         ListFormat::Table => {
-            let id_w = rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+            // Columns as wide as their longest cell (in characters), so they line up.
+            let width = |cells: &mut dyn Iterator<Item = usize>, header: &str| {
+                cells.max().unwrap_or(0).max(header.chars().count())
+            };
+            let id_w = width(&mut rules.iter().map(|r| r.id.chars().count()), "ID");
+            let title_w = width(
+                &mut rules
+                    .iter()
+                    .map(|r| r.title.as_deref().unwrap_or_default().chars().count()),
+                "TITLE",
+            );
             let mut out = format!(
-                "{:id_w$}  {:8}  {:50}  COMPLIANCE\n",
+                "{:id_w$}  {:8}  {:title_w$}  COMPLIANCE\n",
                 "ID", "SEVERITY", "TITLE"
             );
             for r in &rules {
                 out.push_str(&format!(
-                    "{:id_w$}  {:8}  {:50}  {}\n",
+                    "{:id_w$}  {:8}  {:title_w$}  {}\n",
                     r.id,
                     severity_name(r.severity),
                     r.title.as_deref().unwrap_or_default(),
