@@ -41,8 +41,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to stdout: `tollgate man > tollgate.1`.
-    Man,
+    /// Print the man page (roff) to stdout: `tollgate man > tollgate.1`; with --dir, write
+    /// it and one page per subcommand (`tollgate-check.1`, …) into DIR.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -354,6 +355,14 @@ pub struct TestArgs {
     /// Which policy language to load from DIR: *.rego or *.guard.
     #[arg(long, value_enum, default_value_t = EngineChoice::Rego)]
     pub engine: EngineChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page (`tollgate.1`, `tollgate-check.1`, …) into DIR instead of printing
+    /// the top page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

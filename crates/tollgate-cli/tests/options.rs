@@ -482,6 +482,32 @@ fn completions_and_man_page_are_generated() {
         "{}",
         &out.stdout[..200]
     );
+    // Every page the top page refers to exists, and `check`'s options are in its own page.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let top = std::fs::read_to_string(dir.path().join("tollgate.1")).unwrap();
+    for sub in [
+        "check",
+        "rules",
+        "explain",
+        "test",
+        "inspect",
+        "completions",
+        "man",
+    ] {
+        let page = dir.path().join(format!("tollgate-{sub}.1"));
+        assert!(page.is_file(), "{} is missing", page.display());
+        assert!(
+            top.contains(&format!("tollgate\\-{sub}(1)")),
+            "{sub} not in SEE ALSO"
+        );
+    }
+    let check = std::fs::read_to_string(dir.path().join("tollgate-check.1")).unwrap();
+    assert!(
+        check.contains("severity\\-threshold"),
+        "check's options are on its page"
+    );
 }
 
 #[test]
