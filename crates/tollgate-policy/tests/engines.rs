@@ -51,7 +51,7 @@ fn only(findings: &[RawFinding], rule: &str) -> Vec<(String, String)> {
     let mut v: Vec<_> = findings
         .iter()
         .filter(|f| f.rule == rule)
-        .map(|f| (f.resource.clone(), f.pointer.clone()))
+        .map(|f| (f.resource.clone(), f.pointer.to_string()))
         .collect();
     v.sort();
     v
