@@ -18,9 +18,7 @@ use tollgate_cli::problem::Problem;
 use tollgate_cli::report::render;
 use tollgate_cli::suppress::{Suppressed, SuppressionKind};
 use tollgate_policy::{EvalError, Finding, Severity};
-use tollgate_template::{
-    load, pointer, ErrorKind, LoadError, LoadOptions, Outcome, Related, Span,
-};
+use tollgate_template::{load, pointer, ErrorKind, LoadError, LoadOptions, Outcome, Related, Span};
 
 /// The fuzzed words, read in turn (and again from the start when they run out).
 struct Words<'a> {

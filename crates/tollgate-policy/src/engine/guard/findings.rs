@@ -274,10 +274,7 @@ mod tests {
     #[test]
     fn pointer_recovers_keys_holding_a_slash() {
         let doc = json!({"resources": [{"after": {"tags": {"kubernetes.io/cluster/x": "owned", "a~b": 1}}}]});
-        let to = |path: &str| {
-            let segments = PointerBuf::from_tokens(path.trim_start_matches('/').split('/'));
-            to_pointer(&doc, &segments).to_string()
-        };
+        let to = |path: &str| to_pointer(&doc, &super::super::report::segments(path)).to_string();
         assert_eq!(
             to("/resources/0/after/tags/kubernetes.io/cluster/x"),
             "/resources/0/after/tags/kubernetes.io~1cluster~1x"

@@ -222,7 +222,7 @@ fn located(at: Option<PathValue>, to: Option<Value>, messages: Messages) -> Hit 
 
 /// Guard's path (`/Resources/A/Properties/Port`) as one token per segment; `""` and `/` are
 /// the root.
-fn segments(path: &str) -> PointerBuf {
+pub(super) fn segments(path: &str) -> PointerBuf {
     let path = path.trim_start_matches('/');
     if path.is_empty() {
         return PointerBuf::new();
