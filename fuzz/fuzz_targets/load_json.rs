@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tollgate_template::{load, LoadOptions, Outcome};
+use tollgate_template::{load, LoadOptions, Outcome, Pointer};
 
 fuzz_target!(|data: &[u8]| {
     let (prefix, rest): (&[u8], &[u8]) = match data.split_first() {
@@ -17,8 +17,8 @@ fuzz_target!(|data: &[u8]| {
     match load("fuzz.json", &bytes, &LoadOptions::default()) {
         Ok(Outcome::Loaded(l)) => {
             for i in 0..l.inputs.len() {
-                let _ = l.locate(i, "/resources/0/after");
-                let _ = l.locate(i, "/resources/0");
+                let _ = l.locate(i, Pointer::from_static("/resources/0/after"));
+                let _ = l.locate(i, Pointer::from_static("/resources/0"));
             }
         }
         Ok(Outcome::Skipped(reason)) => assert!(!reason.is_empty()),

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tollgate_template::{load, LoadOptions, Outcome};
+use tollgate_template::{load, LoadOptions, Outcome, Pointer};
 
 fuzz_target!(|data: &[u8]| {
     let mut options = LoadOptions::default();
@@ -15,8 +15,8 @@ fuzz_target!(|data: &[u8]| {
         Ok(Outcome::Loaded(l)) => {
             // Every node of every input can be located.
             for i in 0..l.inputs.len() {
-                let _ = l.locate(i, "");
-                let _ = l.locate(i, "/Resources");
+                let _ = l.locate(i, Pointer::from_static(""));
+                let _ = l.locate(i, Pointer::from_static("/Resources"));
             }
         }
         Ok(Outcome::Skipped(reason)) => assert!(!reason.is_empty()),

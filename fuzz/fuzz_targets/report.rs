@@ -18,7 +18,7 @@ use tollgate_cli::problem::Problem;
 use tollgate_cli::report::render;
 use tollgate_cli::suppress::{Suppressed, SuppressionKind};
 use tollgate_policy::{EvalError, Finding, Severity};
-use tollgate_template::{load, ErrorKind, LoadError, LoadOptions, Outcome, Related, Span};
+use tollgate_template::{load, pointer, ErrorKind, LoadError, LoadOptions, Outcome, Related, Span};
 
 /// The fuzzed words, read in turn (and again from the start when they run out).
 struct Words<'a> {
@@ -130,7 +130,8 @@ fuzz_target!(|data: &[u8]| {
                     finding: Finding {
                         rule,
                         resource: w.text(),
-                        pointer: w.text(),
+                        resource_type: None,
+                        pointer: pointer::read(&w.text()).unwrap_or_default(),
                         message: w.text(),
                         span: w.span(&src.text),
                         related,

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
-use tollgate_template::{cfn, parse, Limits, SourceFile};
+use tollgate_template::{cfn, parse, Limits, Pointer, SourceFile};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(e.to_string().starts_with("fuzz.yaml"));
         }
         for v in &resolved.variants {
-            let _ = v.doc.find("/Resources/R/Properties");
+            let _ = v.doc.find(Pointer::from_static("/Resources/R/Properties"));
             let _ = v.doc.walk();
         }
     }

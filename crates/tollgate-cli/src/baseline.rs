@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::Path;
+use tollgate_template::pointer::{self, Pointer};
 
 /// The stable identity of a finding. `pointer` is the pointer into the policy input; its
 /// resource prefix (`/Resources/<id>` or `/resources/<i>`) is dropped, because a plan's
 /// resource index shifts when resources are added, and the resource is hashed by name.
-pub fn fingerprint(rule: &str, file: &str, resource: &str, pointer: &str) -> String {
+pub fn fingerprint(rule: &str, file: &str, resource: &str, pointer: &Pointer) -> String {
     let inner = resource_relative(pointer);
     let mut h = Sha256::new();
-    for part in [rule, &normalize_path(file), resource, inner] {
+    for part in [rule, &normalize_path(file), resource, inner.as_str()] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -29,13 +30,15 @@ pub fn normalize_path(file: &str) -> String {
     p.strip_prefix("./").unwrap_or(&p).to_string()
 }
 
-fn resource_relative(pointer: &str) -> &str {
-    for prefix in ["/Resources/", "/resources/"] {
-        if let Some(rest) = pointer.strip_prefix(prefix) {
-            return rest.find('/').map_or("", |i| &rest[i..]);
-        }
-    }
-    pointer
+/// The pointer below `/Resources/<id>` or `/resources/<i>`; any other pointer whole.
+fn resource_relative(pointer: &Pointer) -> &Pointer {
+    let below_resource = pointer.split_front().and_then(|(first, rest)| {
+        let section = first.decoded();
+        let is_resources =
+            section == pointer::TEMPLATE_RESOURCES || section == pointer::PLAN_RESOURCES;
+        is_resources.then(|| rest.split_front()).flatten()
+    });
+    below_resource.map_or(pointer, |(_, inner)| inner)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -117,27 +120,27 @@ mod tests {
             "r",
             "p.json",
             "aws_security_group.a",
-            "/resources/3/after/ingress/0",
+            Pointer::from_static("/resources/3/after/ingress/0"),
         );
         let b = fingerprint(
             "r",
             "./p.json",
             "aws_security_group.a",
-            "/resources/7/after/ingress/0",
+            Pointer::from_static("/resources/7/after/ingress/0"),
         );
         assert_eq!(a, b);
         let c = fingerprint(
             "r",
             "p.json",
             "aws_security_group.b",
-            "/resources/3/after/ingress/0",
+            Pointer::from_static("/resources/3/after/ingress/0"),
         );
         assert_ne!(a, c);
         let d = fingerprint(
             "r",
             "p.json",
             "aws_security_group.a",
-            "/resources/3/after/ingress/1",
+            Pointer::from_static("/resources/3/after/ingress/1"),
         );
         assert_ne!(a, d);
         assert_eq!(a.len(), 32);
@@ -149,15 +152,19 @@ mod tests {
             "r",
             "t.yaml",
             "Sg",
-            "/Resources/Sg/Properties/SecurityGroupIngress/0",
+            Pointer::from_static("/Resources/Sg/Properties/SecurityGroupIngress/0"),
         );
         let b = fingerprint(
             "r",
             "t.yaml",
             "Sg",
-            "/Resources/Sg/Properties/SecurityGroupIngress/1",
+            Pointer::from_static("/Resources/Sg/Properties/SecurityGroupIngress/1"),
         );
         assert_ne!(a, b);
-        assert_eq!(resource_relative("/Resources/Sg"), "");
+        let relative = |p: &'static str| resource_relative(Pointer::from_static(p)).as_str();
+        assert_eq!(relative("/Resources/Sg"), "");
+        assert_eq!(relative("/Resources/a~1b/Properties"), "/Properties");
+        assert_eq!(relative("/Resources"), "/Resources");
+        assert_eq!(relative("/Outputs/X"), "/Outputs/X");
     }
 }

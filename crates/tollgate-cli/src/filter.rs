@@ -120,7 +120,7 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tollgate_template::{load, LoadOptions, Outcome, Span};
+    use tollgate_template::{load, LoadOptions, Outcome, PointerBuf, Span};
 
     const TEMPLATE: &str = "Resources:\n  Open:\n    Type: AWS::EC2::SecurityGroup\n    Metadata:\n      tollgate:\n        skip:\n          - rule: sg-ssh-world\n            reason: bastion\n  Other:\n    Type: AWS::EC2::SecurityGroup\n";
 
@@ -135,7 +135,7 @@ mod tests {
         Finding {
             rule: rule.into(),
             resource: resource.into(),
-            pointer: format!("/Resources/{resource}"),
+            pointer: PointerBuf::from_tokens(["Resources", resource]),
             message: "m".into(),
             span: Span::new(0, 1),
             related: Vec::new(),

@@ -8,7 +8,7 @@ use globset::{Glob, GlobMatcher};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-use tollgate_template::{index::escape, InputKind, Loaded};
+use tollgate_template::{InputKind, Loaded, Pointer, PointerBuf};
 
 /// Why a finding does not fail the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,8 +201,9 @@ pub fn metadata_skips(
         let Some(skip) = resource.pointer("/Metadata/tollgate/skip") else {
             continue;
         };
-        let base = format!("/Resources/{}/Metadata/tollgate/skip", escape(id));
-        let at = |pointer: &str| {
+        let base =
+            PointerBuf::from_tokens(["Resources", id.as_str(), "Metadata", "tollgate", "skip"]);
+        let at = |pointer: &Pointer| {
             doc.find(pointer)
                 .map(|f| f.info.span.range())
                 .unwrap_or(0..0)
@@ -218,7 +219,7 @@ pub fn metadata_skips(
             continue;
         };
         for (i, entry) in entries.iter().enumerate() {
-            let pointer = format!("{base}/{i}");
+            let pointer = base.with_trailing_token(i);
             let rule = entry.get("rule").and_then(Value::as_str);
             let reason = entry
                 .get("reason")
@@ -236,7 +237,7 @@ pub fn metadata_skips(
                     Problem::at(
                         "tollgate::suppress::unknown-rule",
                         src,
-                        at(&format!("{pointer}/rule")),
+                        at(&pointer.with_trailing_token("rule")),
                         "no such rule",
                         format!("suppression names an unknown rule {rule:?}"),
                     )

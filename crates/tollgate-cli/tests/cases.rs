@@ -213,7 +213,7 @@ fn file_findings(engine: &dyn Engine, path: &Path) -> Result<BTreeSet<Located>, 
                     .collect(),
                 rule: f.rule,
                 resource: f.resource,
-                pointer: f.pointer,
+                pointer: f.pointer.to_string(),
                 message: f.message,
                 guard_message: None,
             }
@@ -361,7 +361,7 @@ fn run_document_case(engine: &dyn Engine, case: &DocumentCase) -> Result<(), Str
         .map(|f| Expected {
             rule: f.rule,
             resource: f.resource,
-            pointer: f.pointer,
+            pointer: f.pointer.to_string(),
             message: Some(f.message),
         })
         .collect();

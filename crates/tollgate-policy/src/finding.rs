@@ -1,7 +1,7 @@
 //! The finding model shared by every engine and every output format.
 
 use serde::{Deserialize, Serialize};
-use tollgate_template::{Related, Span};
+use tollgate_template::{PointerBuf, Related, Span};
 
 /// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
 /// Written in lower case; read in any letter case (`CRITICAL`, `High`), as users write them.
@@ -49,7 +49,7 @@ pub struct RawFinding {
     pub rule: String,
     /// Logical id (CloudFormation) or full address (Terraform).
     pub resource: String,
-    pub pointer: String,
+    pub pointer: PointerBuf,
     pub message: String,
     #[serde(default)]
     pub related: Vec<RelatedPointer>,
@@ -66,7 +66,7 @@ pub struct Finding {
     /// that input.
     pub resource_type: Option<String>,
     /// Pointer into the document the policies received (see `docs/input-documents.md`).
-    pub pointer: String,
+    pub pointer: PointerBuf,
     pub message: String,
     /// Where to point: the value, or the logical-id key for resource-level findings.
     pub span: Span,
@@ -78,7 +78,7 @@ pub struct Finding {
 /// A second location that explains a finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RelatedPointer {
-    pub pointer: String,
+    pub pointer: PointerBuf,
     pub message: String,
 }
 

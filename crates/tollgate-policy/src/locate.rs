@@ -9,6 +9,7 @@
 //! finding came from.
 
 use serde_json::Value;
+use tollgate_template::pointer::{self, Pointer, PointerBuf};
 use tollgate_template::{InputKind, Loaded, Location, Related, Span};
 
 use crate::finding::{Finding, RawFinding};
@@ -27,16 +28,18 @@ pub(crate) enum ChunkMap {
 impl ChunkMap {
     /// `/resources/<j>...` of a Terraform chunk → `/resources/<index[j]>...` of the input;
     /// other pointers are the same in both.
-    pub(crate) fn to_input(&self, pointer: &mut String) {
+    pub(crate) fn to_input(&self, pointer: &mut PointerBuf) {
         let ChunkMap::Resources(index) = self else {
             return;
         };
-        let Some(rest) = pointer.strip_prefix("/resources/") else {
+        let Some((j, tail)) = pointer::plan_resource(pointer) else {
             return;
         };
-        let (j, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        if let Some(i) = j.parse::<usize>().ok().and_then(|j| index.get(j)) {
-            *pointer = format!("/resources/{i}{tail}");
+        if let Some(&i) = index.get(j) {
+            let mut mapped = PointerBuf::from_tokens([pointer::PLAN_RESOURCES]);
+            mapped.push_back(i);
+            mapped.append(tail);
+            *pointer = mapped;
         }
     }
 
@@ -60,13 +63,13 @@ fn target(location: &Location) -> Span {
 
 /// The location of `pointer`, or of its nearest existing parent when a policy names a value
 /// that is not there (a missing property): a finding always has a place to point at.
-pub fn locate(loaded: &Loaded, input: usize, pointer: &str) -> Option<Location> {
+pub fn locate(loaded: &Loaded, input: usize, pointer: &Pointer) -> Option<Location> {
     let mut p = pointer;
     loop {
         if let Some(l) = loaded.locate(input, p) {
             return Some(l);
         }
-        p = &p[..p.rfind('/')?];
+        p = p.parent()?;
     }
 }
 
@@ -100,17 +103,20 @@ pub fn locate_finding(loaded: &Loaded, input: usize, raw: RawFinding) -> Finding
 
 /// The CloudFormation `Type` or Terraform `type` of `resource` in the policy input it was
 /// found in.
-fn resource_type(kind: InputKind, input: &Value, resource: &str, pointer: &str) -> Option<String> {
+fn resource_type(
+    kind: InputKind,
+    input: &Value,
+    resource: &str,
+    pointer: &Pointer,
+) -> Option<String> {
     let t = match kind {
         InputKind::CloudFormation => input.get("Resources")?.get(resource)?.get("Type"),
         InputKind::TerraformPlan => {
             let resources = input.get("resources")?.as_array()?;
             let is_it = |r: &&Value| r.get("address").and_then(Value::as_str) == Some(resource);
             // The pointer names the resource's index: no scan of a 20,000-resource plan.
-            let by_index = pointer
-                .strip_prefix("/resources/")
-                .and_then(|rest| rest.split('/').next()?.parse::<usize>().ok())
-                .and_then(|i| resources.get(i))
+            let by_index = pointer::plan_resource(pointer)
+                .and_then(|(i, _)| resources.get(i))
                 .filter(is_it);
             by_index
                 .or_else(|| resources.iter().find(is_it))?
@@ -129,15 +135,16 @@ mod tests {
     fn terraform_chunk_pointers_map_back() {
         let map = ChunkMap::Resources(vec![7, 3]);
         let mapped = |p: &str| {
-            let mut p = p.to_string();
+            let mut p = PointerBuf::parse(p).unwrap_or_default();
             map.to_input(&mut p);
-            p
+            p.to_string()
         };
         assert_eq!(mapped("/resources/1/after/x"), "/resources/3/after/x");
         assert_eq!(mapped("/resources/0"), "/resources/7");
         assert_eq!(mapped("/resources/9"), "/resources/9");
         assert_eq!(mapped("/format_version"), "/format_version");
-        let mut same = "/resources/1".to_string();
+        assert_eq!(mapped("/resources/1/x~1y"), "/resources/3/x~1y");
+        let mut same = PointerBuf::from_tokens(["resources", "1"]);
         ChunkMap::Same.to_input(&mut same);
         assert_eq!(same, "/resources/1");
     }
@@ -145,12 +152,14 @@ mod tests {
     #[test]
     fn resource_types_come_from_the_input() {
         let cfn = json!({"Resources": {"B": {"Type": "AWS::S3::Bucket"}, "a/b": {"Type": "T"}}});
-        let t = |r: &str| resource_type(InputKind::CloudFormation, &cfn, r, "");
+        let t = |r: &str| resource_type(InputKind::CloudFormation, &cfn, r, Pointer::root());
         assert_eq!(t("B").as_deref(), Some("AWS::S3::Bucket"));
         assert_eq!(t("a/b").as_deref(), Some("T"));
         assert_eq!(t("missing"), None);
         let tf = json!({"resources": [{"address": "a.x", "type": "a"}, {"address": "b.y", "type": "b"}]});
-        let t = |r: &str, p: &str| resource_type(InputKind::TerraformPlan, &tf, r, p);
+        let t = |r: &str, p: &'static str| {
+            resource_type(InputKind::TerraformPlan, &tf, r, Pointer::from_static(p))
+        };
         assert_eq!(t("b.y", "/resources/1/after").as_deref(), Some("b"));
         assert_eq!(t("b.y", "/resources/0/after").as_deref(), Some("b"));
         assert_eq!(t("c.z", ""), None);
@@ -173,7 +182,7 @@ mod tests {
                 .map(|id| RawFinding {
                     rule: "every".into(),
                     resource: id.clone(),
-                    pointer: format!("/Resources/{id}"),
+                    pointer: PointerBuf::from_tokens(["Resources", id.as_str()]),
                     message: "m".into(),
                     related: Vec::new(),
                 })

@@ -51,7 +51,7 @@ fn only(findings: &[RawFinding], rule: &str) -> Vec<(String, String)> {
     let mut v: Vec<_> = findings
         .iter()
         .filter(|f| f.rule == rule)
-        .map(|f| (f.resource.clone(), f.pointer.clone()))
+        .map(|f| (f.resource.clone(), f.pointer.to_string()))
         .collect();
     v.sort();
     v
@@ -379,6 +379,47 @@ fn rego_documented_worked_example() {
 // ------------------------------------------------------------------------------------------
 // User policies: Guard
 // ------------------------------------------------------------------------------------------
+
+/// What a user's rule returns as `pointer` that is not a JSON pointer behaves as it always
+/// did: without its leading `/` the entry is an error of the rule; a `~` not followed by `0`
+/// or `1` is a literal `~`, and the finding is located at the nearest value that exists.
+#[test]
+fn rego_user_pointers_that_are_not_pointers() {
+    let rule = r#"package tollgate.rules.cloudformation.odd_pointers
+import rego.v1
+metadata := {"id": "odd-pointers", "severity": "low"}
+deny contains {"message": "stray tilde", "resource": id, "pointer": sprintf("/Resources/%s/Properties/x~2", [id])} if {
+    some id, _ in input.Resources
+}
+deny contains {"message": "no slash", "resource": id, "pointer": "Resources"} if {
+    some id, _ in input.Resources
+}
+"#;
+    let source = PolicySource {
+        file: "odd.rego".into(),
+        text: rule.into(),
+        builtin: false,
+    };
+    let (engine, errors) = RegoEngine::from_sources(vec![source], false);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let text = "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: x\n";
+    let loaded = match tollgate_template::load("t.yaml", text.as_bytes(), &Default::default()) {
+        Ok(tollgate_template::Outcome::Loaded(l)) => l,
+        other => panic!("{other:?}"),
+    };
+    let (findings, errors) = tollgate_policy::check(&engine, &loaded, &default_options());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("\"Resources\" is not a JSON pointer"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].pointer.as_str(), "/Resources/A/Properties/x~02");
+    assert_eq!(loaded.source.slice(findings[0].span), "TopicName: x");
+}
 
 /// A fresh temporary directory `name` holding `files` (file name, text).
 fn policy_dir(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {

@@ -8,7 +8,7 @@ use tollgate_policy::engine::rego::RegoEngine;
 use tollgate_policy::{check, default_options, Engine};
 use tollgate_template::{load, LoadOptions, Outcome};
 
-type Key = (String, String, String, u32, u32);
+type Key = (String, String, tollgate_template::PointerBuf, u32, u32);
 
 fn findings(engine: &dyn Engine, loaded: &tollgate_template::Loaded) -> BTreeSet<Key> {
     let (found, errors) = check(engine, loaded, &default_options());

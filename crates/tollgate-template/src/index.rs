@@ -5,6 +5,7 @@
 //! (objects keep insertion order: `preserve_order`). A JSON pointer is found by walking the
 //! value and the vector together; `next` lets a walk skip a whole subtree in one step.
 
+use crate::pointer::{Pointer, PointerBuf, Token};
 use crate::source::Span;
 use serde_json::Value;
 
@@ -61,20 +62,6 @@ impl Indexed {
         }
     }
 
-    /// Moves the value at `pointer` out of the document, leaving `null`, and returns it with
-    /// its node index. The index still describes it: look inside it with
-    /// [`Indexed::find_from`]. Used to hand big subtrees to the policy input without a copy.
-    pub fn take(&mut self, pointer: &str) -> Option<(usize, Value)> {
-        let idx = self.find_index(pointer)?;
-        let slot = self.value.pointer_mut(pointer)?;
-        Some((idx, std::mem::take(slot)))
-    }
-
-    /// The pre-order index of the node at `pointer`.
-    pub fn find_index(&self, pointer: &str) -> Option<usize> {
-        self.find(pointer).map(|f| f.idx)
-    }
-
     /// The info of the node with pre-order index `idx`.
     pub fn info(&self, idx: usize) -> Option<&NodeInfo> {
         self.nodes.get(idx)
@@ -99,38 +86,36 @@ impl Indexed {
         self.nodes.len()
     }
 
-    /// Finds the node at an RFC 6901 pointer (`""` is the root).
-    pub fn find(&self, pointer: &str) -> Option<Found<'_>> {
+    /// Finds the node at a pointer (the root pointer is the root).
+    pub fn find(&self, pointer: &Pointer) -> Option<Found<'_>> {
         self.find_from(&self.value, 0, pointer)
     }
 
     /// Finds `pointer` relative to the node with pre-order index `root`, whose value is
-    /// `root_value` (which may have been moved out of this document: see [`Indexed::take`]).
+    /// `root_value` (which may have been moved out of this document, as a plan's planned
+    /// states are).
     pub fn find_from<'a>(
         &'a self,
         root_value: &'a Value,
         root: usize,
-        pointer: &str,
+        pointer: &Pointer,
     ) -> Option<Found<'a>> {
         let mut value = root_value;
         let mut idx = root;
-        if !pointer.is_empty() {
-            let rest = pointer.strip_prefix('/')?;
-            for raw in rest.split('/') {
-                let token = unescape(raw);
-                let child = match value {
-                    Value::Object(_) => self.member(idx, value, &token)?,
-                    Value::Array(_) => {
-                        if token.len() > 1 && token.starts_with('0') {
-                            return None;
-                        }
-                        self.nth_child(idx, value, token.parse().ok()?)?
+        for token in pointer.tokens() {
+            let token = token.decoded();
+            let child = match value {
+                Value::Object(_) => self.member(idx, value, &token)?,
+                Value::Array(_) => {
+                    if token.len() > 1 && token.starts_with('0') {
+                        return None;
                     }
-                    _ => return None,
-                };
-                value = child.value;
-                idx = child.idx;
-            }
+                    self.nth_child(idx, value, token.parse().ok()?)?
+                }
+                _ => return None,
+            };
+            value = child.value;
+            idx = child.idx;
         }
         let info = self.nodes.get(idx)?;
         let related = self
@@ -147,20 +132,26 @@ impl Indexed {
     }
 
     /// Every node's pointer and info, in pre-order (for tests and tools; allocates).
-    pub fn walk(&self) -> Vec<(String, &Value, &NodeInfo)> {
+    pub fn walk(&self) -> Vec<(PointerBuf, &Value, &NodeInfo)> {
         let mut out = Vec::with_capacity(self.nodes.len());
         let mut idx = 0usize;
-        walk_value(&self.value, String::new(), &self.nodes, &mut idx, &mut out);
+        walk_value(
+            &self.value,
+            PointerBuf::new(),
+            &self.nodes,
+            &mut idx,
+            &mut out,
+        );
         out
     }
 }
 
 fn walk_value<'a>(
     value: &'a Value,
-    pointer: String,
+    pointer: PointerBuf,
     nodes: &'a [NodeInfo],
     idx: &mut usize,
-    out: &mut Vec<(String, &'a Value, &'a NodeInfo)>,
+    out: &mut Vec<(PointerBuf, &'a Value, &'a NodeInfo)>,
 ) {
     let Some(info) = nodes.get(*idx) else { return };
     out.push((pointer.clone(), value, info));
@@ -168,33 +159,16 @@ fn walk_value<'a>(
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                walk_value(v, format!("{pointer}/{}", escape(k)), nodes, idx, out);
+                let child = pointer.with_trailing_token(Token::new(k.as_str()));
+                walk_value(v, child, nodes, idx, out);
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk_value(v, format!("{pointer}/{i}"), nodes, idx, out);
+                walk_value(v, pointer.with_trailing_token(i), nodes, idx, out);
             }
         }
         _ => {}
-    }
-}
-
-/// Escapes one pointer token (`~` → `~0`, `/` → `~1`).
-pub fn escape(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1").into()
-    } else {
-        token.into()
-    }
-}
-
-/// Unescapes one pointer token.
-pub fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains('~') {
-        token.replace("~1", "/").replace("~0", "~").into()
-    } else {
-        token.into()
     }
 }
 

@@ -285,6 +285,7 @@ pub(crate) fn number(raw: &[u8]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pointer::Pointer;
 
     fn load(text: &str) -> Result<Indexed, LoadError> {
         parse(&SourceFile::new("t.json", text), &Limits::default())
@@ -295,20 +296,23 @@ mod tests {
         let text = r#"{ "a" : [1, "x y", {"b": null}] }"#;
         let idx = load(text).unwrap_or_default();
         let src = SourceFile::new("t.json", text);
-        let f = idx.find("/a/1").map(|f| src.slice(f.info.span).to_string());
+        let f = idx
+            .find(Pointer::from_static("/a/1"))
+            .map(|f| src.slice(f.info.span).to_string());
         assert_eq!(f.as_deref(), Some("\"x y\""));
-        let b = idx.find("/a/2/b");
+        let b = idx.find(Pointer::from_static("/a/2/b"));
         assert_eq!(b.map(|f| src.slice(f.info.span)), Some("null"));
         assert_eq!(
             b.and_then(|f| f.info.key).map(|k| src.slice(k)),
             Some("\"b\"")
         );
         assert_eq!(
-            idx.find("/a").map(|f| src.slice(f.info.span)),
+            idx.find(Pointer::from_static("/a"))
+                .map(|f| src.slice(f.info.span)),
             Some("[1, \"x y\", {\"b\": null}]")
         );
-        assert!(idx.find("/a/3").is_none());
-        assert!(idx.find("/zz").is_none());
+        assert!(idx.find(Pointer::from_static("/a/3")).is_none());
+        assert!(idx.find(Pointer::from_static("/zz")).is_none());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod index;
 pub mod json;
 pub mod plan;
+pub mod pointer;
 pub mod source;
 pub mod value;
 pub mod yaml;
@@ -19,7 +20,8 @@ pub mod yaml;
 pub use cfn::as_intrinsic;
 pub use detect::{is_sam, Detected};
 pub use error::{ErrorKind, LoadError};
-pub use index::{escape, unescape, Indexed, Related};
+pub use index::{Indexed, Related};
+pub use pointer::{Pointer, PointerBuf};
 pub use source::{Position, SourceFile, Span};
 pub use value::{json_type, scalar_text};
 
@@ -327,13 +329,12 @@ fn end_of(text: &str) -> Position {
 
 impl Loaded {
     /// Maps a pointer into `self.inputs[input]` back to the file.
-    pub fn locate(&self, input: usize, pointer: &str) -> Option<Location> {
+    pub fn locate(&self, input: usize, pointer: &Pointer) -> Option<Location> {
         match self.inputs.get(input)? {
             PolicyInput::Template(v) => {
                 let found = v.doc.find(pointer)?;
-                let is_resource = pointer
-                    .strip_prefix("/Resources/")
-                    .is_some_and(|r| !r.contains('/'));
+                let is_resource =
+                    pointer::template_resource(pointer).is_some_and(|(_, rest)| rest.is_root());
                 Some(Location {
                     span: found.info.span,
                     key: is_resource.then_some(found.info.key).flatten(),

@@ -4,6 +4,7 @@
 
 use crate::error::{ErrorKind, LoadError};
 use crate::index::{Found, Indexed};
+use crate::pointer::{self, Pointer, PointerBuf};
 use crate::source::SourceFile;
 use crate::value::json_type;
 use crate::Limits;
@@ -31,59 +32,67 @@ pub struct PlanInput {
     pub change_nodes: Vec<usize>,
 }
 
+/// The plan's list of resource changes.
+const RESOURCE_CHANGES: &Pointer = Pointer::from_static("/resource_changes");
+/// A resource change's planned state, relative to the change.
+const CHANGE_AFTER: &Pointer = Pointer::from_static("/change/after");
+const FORMAT_VERSION: &Pointer = Pointer::from_static("/format_version");
+
 impl PlanInput {
     /// Finds a pointer into the plan as written (`/resource_changes/3/change/after/…`),
     /// including inside the planned states that were moved into the policy input.
-    pub fn find_in_plan<'a>(&'a self, plan: &'a Indexed, pointer: &str) -> Option<Found<'a>> {
-        if let Some(rest) = pointer.strip_prefix("/resource_changes/") {
-            let (k, tail) = rest.split_once('/').unwrap_or((rest, ""));
-            let k: usize = k.parse().ok()?;
+    pub fn find_in_plan<'a>(&'a self, plan: &'a Indexed, pointer: &Pointer) -> Option<Found<'a>> {
+        let change = pointer
+            .split_front()
+            .filter(|(first, _)| first.decoded() == "resource_changes")
+            .and_then(|(_, rest)| rest.split_front());
+        if let Some((k, tail)) = change {
+            let k: usize = k.decoded().parse().ok()?;
             if let Ok(i) = self.origin.binary_search(&k) {
-                if let Some(after_rest) = tail
-                    .strip_prefix("change/after")
-                    .filter(|r| r.is_empty() || r.starts_with('/'))
-                {
+                if let Some(after_rest) = below(tail, &["change", "after"]) {
                     let after = self.value.get("resources")?.get(i)?.get("after")?;
                     return plan.find_from(after, *self.after_nodes.get(i)?, after_rest);
                 }
                 let change = plan.value.get("resource_changes")?.get(k)?;
-                let within = if tail.is_empty() {
-                    String::new()
-                } else {
-                    format!("/{tail}")
-                };
-                return plan.find_from(change, *self.change_nodes.get(i)?, &within);
+                return plan.find_from(change, *self.change_nodes.get(i)?, tail);
             }
         }
         plan.find(pointer)
     }
 
     /// Maps a pointer into the resource list to a pointer into the plan file.
-    pub fn plan_pointer(&self, pointer: &str) -> Option<String> {
-        let rest = pointer.strip_prefix("/resources/")?;
-        let (i, tail) = rest.split_once('/').unwrap_or((rest, ""));
-        let k = *self.origin.get(i.parse::<usize>().ok()?)?;
-        if tail.is_empty() {
-            return Some(format!("/resource_changes/{k}"));
-        }
-        let (field, deeper) = tail
-            .split_once('/')
-            .map(|(f, d)| (f, Some(d)))
-            .unwrap_or((tail, None));
-        let base = match field {
-            "after" => format!("/resource_changes/{k}/change/after"),
-            "after_unknown" => format!("/resource_changes/{k}/change/after_unknown"),
-            "actions" => format!("/resource_changes/{k}/change/actions"),
-            "address" | "type" | "name" | "index" | "mode" | "module_address" => {
-                format!("/resource_changes/{k}/{field}")
-            }
-            _ => format!("/resource_changes/{k}"),
+    pub fn plan_pointer(&self, pointer: &Pointer) -> Option<PointerBuf> {
+        let (i, tail) = pointer::plan_resource(pointer)?;
+        let mut out = RESOURCE_CHANGES.with_trailing_token(*self.origin.get(i)?);
+        let Some((field, deeper)) = tail.split_front() else {
+            return Some(out);
         };
-        Some(match deeper {
-            Some(d) => format!("{base}/{d}"),
-            None => base,
-        })
+        match field.decoded().as_ref() {
+            "after" | "after_unknown" | "actions" => {
+                out.push_back("change");
+                out.push_back(field);
+            }
+            "address" | "type" | "name" | "index" | "mode" | "module_address" => {
+                out.push_back(field);
+            }
+            // Fields of the policy input alone (`references`, `config_address`): the change.
+            _ => {}
+        }
+        out.append(deeper);
+        Some(out)
     }
+}
+
+/// What follows `tokens` at the start of `pointer`, if it starts with them.
+fn below<'p>(mut pointer: &'p Pointer, tokens: &[&str]) -> Option<&'p Pointer> {
+    for expected in tokens {
+        let (token, rest) = pointer.split_front()?;
+        if token.decoded() != *expected {
+            return None;
+        }
+        pointer = rest;
+    }
+    Some(pointer)
 }
 
 /// Builds the resource list (see `docs/input-documents.md`).
@@ -98,7 +107,7 @@ pub fn build(
     })?;
     // Errors point at the member's key (`"resource_changes"`), or at the start of the value:
     // not at the whole value, which may be most of a 100 MB file.
-    let at = |pointer: &str, kind: ErrorKind, msg: String| match plan.find(pointer) {
+    let at = |pointer: &Pointer, kind: ErrorKind, msg: String| match plan.find(pointer) {
         Some(f) => {
             let start = f.info.span.start as usize;
             let span = f.info.key.unwrap_or(crate::Span::new(start, start + 1));
@@ -115,7 +124,7 @@ pub fn build(
                 None => "nothing".into(),
             };
             return Err(at(
-                "/format_version",
+                FORMAT_VERSION,
                 ErrorKind::UnknownPlanVersion,
                 format!("plan format_version must be a string such as \"1.2\", not {found}"),
             )
@@ -124,7 +133,7 @@ pub fn build(
     };
     if !known_format(version) {
         return Err(at(
-            "/format_version",
+            FORMAT_VERSION,
             ErrorKind::UnknownPlanVersion,
             format!(
                 "plan format_version \"{version}\" is not supported (tollgate reads 0.x and 1.x)"
@@ -137,7 +146,7 @@ pub fn build(
         Some(Value::Array(a)) => a.as_slice(),
         Some(other) => {
             return Err(at(
-                "/resource_changes",
+                RESOURCE_CHANGES,
                 ErrorKind::PlanShape,
                 format!("resource_changes must be a list, not {}", json_type(other)),
             )
@@ -146,7 +155,7 @@ pub fn build(
     };
     if changes.len() > limits.max_resources {
         return Err(at(
-            "/resource_changes",
+            RESOURCE_CHANGES,
             ErrorKind::TooManyResources,
             format!(
                 "{} resource changes, more than the resource limit of {}",
@@ -166,7 +175,7 @@ pub fn build(
     for (k, rc) in changes.iter().enumerate() {
         let Some(rc) = rc.as_object() else {
             return Err(at(
-                &format!("/resource_changes/{k}"),
+                &RESOURCE_CHANGES.with_trailing_token(k),
                 ErrorKind::PlanShape,
                 format!("a resource change must be an object, not {}", json_type(rc)),
             ));
@@ -226,7 +235,7 @@ pub fn build(
     // The node of every resource change, in one walk of the list (not one walk per change:
     // that is quadratic on plans of 100,000 resources).
     let mut node_of_change = Vec::with_capacity(changes_len);
-    if let Some(list) = plan.find("/resource_changes") {
+    if let Some(list) = plan.find(RESOURCE_CHANGES) {
         node_of_change.extend(plan.children(list.idx, list.value).map(|c| c.idx));
     }
     // The planned states are the bulk of a plan: move them into the policy input.
@@ -238,7 +247,7 @@ pub fn build(
             .value
             .get("resource_changes")
             .and_then(|l| l.get(*k))
-            .and_then(|rc| plan.find_from(rc, change_node, "/change/after"))
+            .and_then(|rc| plan.find_from(rc, change_node, CHANGE_AFTER))
             .map_or(usize::MAX, |f| f.idx);
         let after = plan
             .value

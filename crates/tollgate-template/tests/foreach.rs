@@ -36,7 +36,7 @@ fn ids(l: &Loaded) -> Vec<String> {
 /// The source text and line a pointer of the first variant lands on (the key for a resource).
 fn at(l: &Loaded, pointer: &str) -> (String, usize) {
     let loc = l
-        .locate(0, pointer)
+        .locate(0, &tollgate_template::PointerBuf::parse(pointer).unwrap())
         .unwrap_or_else(|| panic!("no location for {pointer}"));
     let span = loc.key.unwrap_or(loc.span);
     (

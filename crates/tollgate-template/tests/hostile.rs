@@ -645,6 +645,7 @@ fn a_200_mb_plan_loads_in_bounded_time() {
     assert!(took < Duration::from_secs(120), "took {took:?}");
     // The last resource is found in the plan without a walk per resource.
     let last = format!("/resources/{}/after/ingress/0/cidr_blocks/0", resources - 1);
+    let last = tollgate_template::PointerBuf::parse(last).expect("a pointer");
     let found = l.locate(0, &last).expect("located");
     assert_eq!(l.source.slice(found.span), "\"0.0.0.0/0\"");
 }

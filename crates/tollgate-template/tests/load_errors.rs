@@ -1,7 +1,7 @@
 //! Every load error names the file, the line and the column; odd but valid input loads.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use tollgate_template::{load, ErrorKind, LoadOptions, Outcome};
+use tollgate_template::{load, ErrorKind, LoadOptions, Outcome, Pointer};
 
 fn error(name: &str, text: &[u8]) -> (ErrorKind, usize, usize, String) {
     match load(name, text, &LoadOptions::default()) {
@@ -144,7 +144,9 @@ fn bom_and_crlf_are_accepted_and_columns_ignore_the_bom() {
         Ok(Outcome::Loaded(l)) => l,
         other => panic!("{other:?}"),
     };
-    let loc = l.locate(0, "/Resources/B/Properties/A").unwrap();
+    let loc = l
+        .locate(0, Pointer::from_static("/Resources/B/Properties/A"))
+        .unwrap();
     let p = l.source.position(loc.span.start);
     assert_eq!((p.line, p.column), (5, 10));
     assert_eq!(l.source.slice(loc.span), "!Ref AWS::Region");

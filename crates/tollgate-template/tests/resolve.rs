@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use tollgate_template::{load, ErrorKind, LoadError, LoadOptions, Loaded, Outcome, PolicyInput};
+use tollgate_template::{
+    load, ErrorKind, LoadError, LoadOptions, Loaded, Outcome, Pointer, PolicyInput,
+};
 
 fn load_with(text: &str, params: &[(&str, &str)]) -> Result<Loaded, LoadError> {
     let options = LoadOptions {
@@ -48,7 +50,7 @@ fn ref_to_parameter_uses_default_and_points_at_the_ref_with_default_related() {
         json!("0.0.0.0/0")
     );
     let loc = l
-        .locate(0, "/Resources/R/Properties/A")
+        .locate(0, Pointer::from_static("/Resources/R/Properties/A"))
         .unwrap_or_else(|| panic!("no location"));
     assert_eq!(l.source.slice(loc.span), "!Ref Cidr");
     assert_eq!(loc.related.len(), 1);
@@ -111,7 +113,7 @@ fn find_in_map_has_the_mapping_entry_as_related() {
     let l = load_with(&with_props("      F: !FindInMap [M, prod, cidr]\n"), &[])
         .unwrap_or_else(|e| panic!("{e}"));
     let loc = l
-        .locate(0, "/Resources/R/Properties/F")
+        .locate(0, Pointer::from_static("/Resources/R/Properties/F"))
         .unwrap_or_else(|| panic!("no location"));
     assert_eq!(l.source.slice(loc.related[0].span), "10.0.0.0/8");
 }
@@ -126,11 +128,11 @@ fn decided_if_takes_its_branch_and_points_at_the_if() {
         json!({"x": 1})
     );
     let top = l
-        .locate(0, "/Resources/R/Properties/A")
+        .locate(0, Pointer::from_static("/Resources/R/Properties/A"))
         .unwrap_or_else(|| panic!("no location"));
     assert!(l.source.slice(top.span).starts_with("!If"));
     let inner = l
-        .locate(0, "/Resources/R/Properties/A/x")
+        .locate(0, Pointer::from_static("/Resources/R/Properties/A/x"))
         .unwrap_or_else(|| panic!("no location"));
     assert_eq!(l.source.slice(inner.span), "1");
 }
@@ -228,11 +230,13 @@ fn plan_pointers_map_to_resource_changes() {
         panic!("not a plan")
     };
     assert_eq!(
-        p.plan_pointer("/resources/0/after/bucket").as_deref(),
+        p.plan_pointer(Pointer::from_static("/resources/0/after/bucket"))
+            .map(|p| p.to_string())
+            .as_deref(),
         Some("/resource_changes/1/change/after/bucket")
     );
     let loc = l
-        .locate(0, "/resources/0/after/bucket")
+        .locate(0, Pointer::from_static("/resources/0/after/bucket"))
         .unwrap_or_else(|| panic!("no location"));
     assert_eq!(l.source.slice(loc.span), "\"x\"");
 }

@@ -96,18 +96,18 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn check_spans(src: &SourceFile, doc: &Indexed) -> Vec<String> {
     let mut bad = Vec::new();
     let walk = doc.walk();
-    let mut parent_spans: Vec<(String, tollgate_template::Span)> = Vec::new();
+    let mut parent_spans: Vec<(&tollgate_template::Pointer, tollgate_template::Span)> = Vec::new();
     for (pointer, value, info) in &walk {
         let span = info.span;
         // Nodes made up by the loader (the list of `!GetAtt A.B`) share their parent's span.
         while let Some((p, _)) = parent_spans.last() {
-            if pointer.starts_with(&format!("{p}/")) {
+            if pointer.starts_with(p) && pointer.len() > p.len() {
                 break;
             }
             parent_spans.pop();
         }
         let synthetic = parent_spans.last().is_some_and(|(_, s)| *s == span);
-        parent_spans.push((pointer.clone(), span));
+        parent_spans.push((pointer, span));
         let slice = src.slice(span);
         // Skipped: made-up nodes, huge containers (checked through their children), empty
         // scalars (`!GetAZs` alone), and block scalars with an explicit indentation indicator,

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::path::{Path, PathBuf};
-use tollgate_template::{load, parse, Limits, LoadOptions, Outcome, SourceFile};
+use tollgate_template::{load, parse, Limits, LoadOptions, Outcome, Pointer, SourceFile};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/yaml-compat")
@@ -111,10 +111,11 @@ const SPANS: &[(&str, &str, &str, &str)] = &[
 fn spans_after_each_tolerated_shape_are_exact() {
     let mut wrong = Vec::new();
     for (name, pointer, at, text) in SPANS {
+        let pointer_text: &'static str = pointer;
         let src = source(name);
         let doc = parse(&src, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let found = doc
-            .find(pointer)
+            .find(Pointer::from_static(pointer_text))
             .unwrap_or_else(|| panic!("{name}: no {pointer}"));
         let start = src.position(found.info.span.start);
         let got = format!("{}:{}", start.line, start.column);

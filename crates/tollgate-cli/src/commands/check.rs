@@ -193,7 +193,7 @@ fn baseline_entries(run: &Run) -> Vec<BaselineEntry> {
             rule: f.rule.id.clone(),
             file: baseline::normalize_path(file),
             resource: f.resource.clone(),
-            path: f.pointer.clone(),
+            path: f.pointer.to_string(),
         })
         .collect()
 }

@@ -4,7 +4,7 @@ use crate::cli::InspectArgs;
 use miette::{miette, IntoDiagnostic, Result};
 use serde_json::{json, Value};
 use std::process::ExitCode;
-use tollgate_template::{load, LoadOptions, Outcome, PolicyInput, SourceFile, Span};
+use tollgate_template::{load, pointer, LoadOptions, Outcome, PolicyInput, SourceFile, Span};
 
 pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     let stdin = args.file.as_os_str() == "-";
@@ -40,20 +40,20 @@ pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     })?;
     let out = match &args.pointer {
         None => input.value().clone(),
-        Some(pointer) => {
+        Some(text) => {
+            // Read as a rule's pointer is: text without a leading `/` names nothing.
+            let nothing = || miette!("{name}: nothing at pointer {text}");
+            let pointer = pointer::read(text).ok_or_else(nothing)?;
             // Plans: the pointer addresses the plan as written; templates: the resolved document.
             let (value, span, related) = match input {
                 PolicyInput::Plan(plan) => {
                     let f = plan
-                        .find_in_plan(&loaded.document, pointer)
-                        .ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
+                        .find_in_plan(&loaded.document, &pointer)
+                        .ok_or_else(nothing)?;
                     (f.value.clone(), f.info.span, Vec::new())
                 }
                 PolicyInput::Template(v) => {
-                    let f = v
-                        .doc
-                        .find(pointer)
-                        .ok_or_else(|| miette!("{name}: nothing at pointer {pointer}"))?;
+                    let f = v.doc.find(&pointer).ok_or_else(nothing)?;
                     (f.value.clone(), f.info.span, f.related.to_vec())
                 }
             };

@@ -160,7 +160,7 @@ fn run_case(
         .map(|f| {
             let line = loaded.source.position(f.span.start).line;
             (
-                (f.rule.clone(), f.resource.clone(), f.pointer.clone()),
+                (f.rule.clone(), f.resource.clone(), f.pointer.to_string()),
                 line,
             )
         })

@@ -16,7 +16,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 use tollgate_policy::{EvalError, Severity};
-use tollgate_template::{InputKind, Position, Span};
+use tollgate_template::{InputKind, PointerBuf, Position, Span};
 
 /// Everything one `tollgate check` found, and what the formats need to summarise it.
 pub struct Run {
@@ -83,7 +83,7 @@ pub struct FindingRecord {
     /// The CloudFormation `Type` or Terraform resource type.
     pub resource_type: Option<String>,
     /// Pointer into the document the policies received.
-    pub pointer: String,
+    pub pointer: PointerBuf,
     pub message: String,
     pub location: Location,
     pub related: Vec<RelatedRecord>,

@@ -6,18 +6,22 @@ use super::frame::{Frame, SourceExcerpt};
 use serde_json::Value;
 use std::sync::Arc;
 use tollgate_policy::Finding;
+use tollgate_template::pointer::{self, Pointer};
 use tollgate_template::{Loaded, PolicyInput, Span};
 
 pub fn frame(loaded: &Loaded, f: &Finding) -> Option<Frame> {
     let PolicyInput::Plan(plan) = loaded.inputs.first()? else {
         return None;
     };
-    let plan_pointer = plan.plan_pointer(&f.pointer)?;
-    let (container, relative) = match plan_pointer.find("/change/after") {
-        Some(i) => plan_pointer.split_at(i + "/change/after".len()),
-        None => (plan_pointer.as_str(), ""),
+    // A pointer into a planned state (`/resources/<i>/after/…`) shows the whole state with
+    // the value marked; any other shows what it names.
+    let (_, tail) = pointer::plan_resource(&f.pointer)?;
+    let (container, relative) = match tail.split_front() {
+        Some((field, rest)) if field.decoded() == "after" => (f.pointer.strip_suffix(rest)?, rest),
+        _ => (f.pointer.as_ptr(), Pointer::root()),
     };
-    let value = plan.find_in_plan(&loaded.document, container)?.value;
+    let container = plan.plan_pointer(container)?;
+    let value = plan.find_in_plan(&loaded.document, &container)?.value;
     let (text, primary) = pretty_with_span(value, relative);
     let name = format!(
         "{} (resource_changes entry of {}, pretty-printed)",
@@ -32,12 +36,8 @@ pub fn frame(loaded: &Loaded, f: &Finding) -> Option<Frame> {
 
 /// `serde_json::to_string_pretty(value)`, and the span of the deepest value along `pointer`
 /// that exists (the first character when that is `value` itself).
-fn pretty_with_span(value: &Value, pointer: &str) -> (String, Span) {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
+fn pretty_with_span(value: &Value, pointer: &Pointer) -> (String, Span) {
+    let tokens: Vec<String> = pointer.tokens().map(|t| t.decoded().into_owned()).collect();
     let depth = existing_depth(value, &tokens);
     let mut w = Writer {
         out: String::new(),
@@ -140,15 +140,15 @@ mod tests {
     #[test]
     fn the_text_is_serde_jsons_pretty_form() {
         let v = json!({"a": [1, {"b": "x\"y", "c": []}, {}], "d": null, "e": {"f": 1.5}});
-        let (text, _) = pretty_with_span(&v, "");
+        let (text, _) = pretty_with_span(&v, Pointer::root());
         assert_eq!(text, serde_json::to_string_pretty(&v).unwrap());
     }
 
     #[test]
     fn the_span_is_the_deepest_existing_value() {
         let v = json!({"ingress": [{"cidr_blocks": ["0.0.0.0/0"], "a/b": true}]});
-        let at = |pointer: &str| {
-            let (text, span) = pretty_with_span(&v, pointer);
+        let at = |pointer: &'static str| {
+            let (text, span) = pretty_with_span(&v, Pointer::from_static(pointer));
             text[span.range()].to_string()
         };
         assert_eq!(at("/ingress/0/cidr_blocks/0"), "\"0.0.0.0/0\"");

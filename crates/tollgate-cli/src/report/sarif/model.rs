@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tollgate_template::PointerBuf;
 
 #[derive(Serialize)]
 pub struct Log {
@@ -126,7 +127,7 @@ pub struct SarifResult {
 #[derive(Serialize)]
 pub struct ResultProperties {
     pub severity: &'static str,
-    pub pointer: String,
+    pub pointer: PointerBuf,
 }
 
 #[derive(Serialize)]

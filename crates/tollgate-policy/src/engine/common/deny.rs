@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use tollgate_template::pointer;
 
 use crate::finding::{RawFinding, RelatedPointer};
 
@@ -12,7 +13,14 @@ struct DenyEntry {
     pointer: String,
     resource: String,
     #[serde(default)]
-    related: Option<Vec<RelatedPointer>>,
+    related: Option<Vec<DenyRelated>>,
+}
+
+/// One `related` entry as a rule writes it.
+#[derive(Debug, Deserialize)]
+struct DenyRelated {
+    pointer: String,
+    message: String,
 }
 
 /// The shape an entry must have, for error messages.
@@ -45,18 +53,30 @@ pub(crate) fn read_deny(rule: &str, deny: &Value) -> (Vec<RawFinding>, Vec<Strin
 fn finding(rule: &str, entry: &Value) -> Result<RawFinding, String> {
     let read = DenyEntry::deserialize(entry)
         .map_err(|e| format!("deny entry {entry} is not {SHAPE}: {e}"))?;
-    if !(read.pointer.is_empty() || read.pointer.starts_with('/')) {
+    let Some(pointer) = pointer::read(&read.pointer) else {
         return Err(format!(
             "deny entry {entry}: {:?} is not a JSON pointer (it must start with '/')",
             read.pointer
         ));
-    }
+    };
+    // A related pointer that is not one was never located, so it is left out (no error).
+    let related = read
+        .related
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| {
+            Some(RelatedPointer {
+                pointer: pointer::read(&r.pointer)?,
+                message: r.message,
+            })
+        })
+        .collect();
     Ok(RawFinding {
         rule: rule.to_string(),
         resource: read.resource,
-        pointer: read.pointer,
+        pointer,
         message: read.message,
-        related: read.related.unwrap_or_default(),
+        related,
     })
 }
 
@@ -64,6 +84,7 @@ fn finding(rule: &str, entry: &Value) -> Result<RawFinding, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use tollgate_template::PointerBuf;
 
     #[test]
     fn entries_become_findings_and_mistakes_errors() {
@@ -75,17 +96,23 @@ mod tests {
             {"message": "m", "pointer": "Resources", "resource": "x"},
             {"message": "m", "pointer": "", "resource": "x", "related": [{"pointer": "/a"}]},
             {"message": "m", "pointer": "", "resource": "x", "related": "/a"},
-            "text"
+            "text",
+            {"message": "m", "pointer": "/Resources/A/x~2", "resource": "A",
+             "related": [{"pointer": "Parameters", "message": "not a pointer"}]}
         ]);
         let (findings, errors) = read_deny("r", &deny);
-        assert_eq!(findings.len(), 2);
+        assert_eq!(findings.len(), 3);
         assert_eq!(
             findings[0].related,
             vec![RelatedPointer {
-                pointer: "/Parameters".into(),
+                pointer: PointerBuf::from_tokens(["Parameters"]),
                 message: "here".into()
             }]
         );
+        // A stray `~` is a literal `~` (the finding is kept, located as before); a related
+        // pointer without its leading `/` is left out.
+        assert_eq!(findings[2].pointer.as_str(), "/Resources/A/x~02");
+        assert!(findings[2].related.is_empty());
         assert_eq!(errors.len(), 5, "{errors:?}");
         assert!(
             errors[0].ends_with("missing field `pointer`"),

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Deserialize;
 use serde_json::Value;
-use tollgate_template::index::{escape, unescape};
+use tollgate_template::pointer::{self, Pointer, PointerBuf};
 use tollgate_template::InputKind;
 
 use super::report::Hit;
@@ -15,14 +15,12 @@ use super::GuardPolicy;
 use crate::engine::EvalError;
 use crate::finding::RawFinding;
 
-/// Turns a Guard path (keys joined with `/`, unescaped) into an RFC 6901 pointer by walking the
-/// input, so that keys holding `/` are recovered. Falls back to escaping segment by segment.
-pub(super) fn to_pointer(input: &Value, path: &str) -> String {
-    if path.is_empty() || path == "/" {
-        return String::new();
-    }
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let mut pointer = String::new();
+/// Turns a Guard path (one token per segment, see [`Hit::path`]) into the pointer of the
+/// value in the input, by walking the input: consecutive segments that together are a key
+/// holding `/` become one token. Below a node that is not there, each segment stays a token.
+pub(super) fn to_pointer(input: &Value, path: &Pointer) -> PointerBuf {
+    let segments: Vec<String> = path.tokens().map(|t| t.decoded().into_owned()).collect();
+    let mut pointer = PointerBuf::new();
     let mut cur = Some(input);
     let mut i = 0;
     while i < segments.len() {
@@ -40,7 +38,7 @@ pub(super) fn to_pointer(input: &Value, path: &str) -> String {
                 }
                 Value::Array(a) => {
                     if let Some(child) = segments[i].parse::<usize>().ok().and_then(|k| a.get(k)) {
-                        matched = Some((segments[i].to_string(), i, child));
+                        matched = Some((segments[i].clone(), i, child));
                     }
                 }
                 _ => {}
@@ -48,14 +46,12 @@ pub(super) fn to_pointer(input: &Value, path: &str) -> String {
         }
         match matched {
             Some((key, j, child)) => {
-                pointer.push('/');
-                pointer.push_str(&escape(&key));
+                pointer.push_back(key);
                 cur = Some(child);
                 i = j + 1;
             }
             None => {
-                pointer.push('/');
-                pointer.push_str(&escape(segments[i]));
+                pointer.push_back(&segments[i]);
                 cur = None;
                 i += 1;
             }
@@ -64,16 +60,8 @@ pub(super) fn to_pointer(input: &Value, path: &str) -> String {
     pointer
 }
 
-fn segments(pointer: &str) -> Vec<&str> {
-    if pointer.is_empty() {
-        Vec::new()
-    } else {
-        pointer.trim_start_matches('/').split('/').collect()
-    }
-}
-
-fn lookup<'a>(input: &'a Value, pointer: &str) -> Option<&'a Value> {
-    input.pointer(pointer)
+fn lookup<'a>(input: &'a Value, pointer: &Pointer) -> Option<&'a Value> {
+    pointer.resolve(input).ok()
 }
 
 /// An unknown value: `null`, or a single-key `Ref` / `Fn::*` object (an unresolved intrinsic).
@@ -88,30 +76,26 @@ fn is_unknown(v: Option<&Value>) -> bool {
 }
 
 /// The resource a pointer lies in: its root pointer and its id (logical id or address).
-fn resource_of(kind: InputKind, input: &Value, pointer: &str) -> Option<(String, String)> {
-    let segs = segments(pointer);
+fn resource_of(kind: InputKind, input: &Value, pointer: &Pointer) -> Option<(PointerBuf, String)> {
     match kind {
         InputKind::CloudFormation => {
-            if segs.len() >= 2 && segs[0] == "Resources" {
-                Some((
-                    format!("/Resources/{}", segs[1]),
-                    unescape(segs[1]).into_owned(),
-                ))
-            } else {
-                None
-            }
+            let (id, _) = pointer::template_resource(pointer)?;
+            let id = id.decoded().into_owned();
+            let root = PointerBuf::from_tokens([pointer::TEMPLATE_RESOURCES, id.as_str()]);
+            Some((root, id))
         }
         InputKind::TerraformPlan => {
-            if segs.len() >= 2 && segs[0] == "resources" {
-                let address = input
-                    .pointer(&format!("/resources/{}/address", segs[1]))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                Some((format!("/resources/{}/after", segs[1]), address))
-            } else {
-                None
+            let (first, rest) = pointer.split_front()?;
+            let (index, _) = rest.split_front()?;
+            if first.decoded() != pointer::PLAN_RESOURCES {
+                return None;
             }
+            let root = PointerBuf::from_tokens([first, index]);
+            let address = lookup(input, &root.with_trailing_token("address"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            Some((root.with_trailing_token("after"), address))
         }
     }
 }
@@ -150,7 +134,7 @@ fn spec_of(custom: Option<&str>) -> Spec {
 struct Merged {
     rule: String,
     resource: String,
-    pointer: String,
+    pointer: PointerBuf,
     template: String,
     value: Option<Value>,
     ports: BTreeSet<i64>,
@@ -168,7 +152,7 @@ pub(super) fn findings_from_hits(
         .map(|r| (r.name.as_str(), r.id.as_str()))
         .collect();
     let mut groups: Vec<Merged> = Vec::new();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut index: HashMap<(String, PointerBuf), usize> = HashMap::new();
     let mut error: Option<EvalError> = None;
     for hit in hits {
         let rule = ids
@@ -176,7 +160,7 @@ pub(super) fn findings_from_hits(
             .map(|s| s.to_string())
             .unwrap_or_else(|| hit.rule.replace('_', "-"));
         let spec = spec_of(hit.custom.as_deref());
-        let Some(path) = &hit.path else {
+        let Some(path) = hit.path.as_deref() else {
             if error.is_none() {
                 let why = hit.error.clone().unwrap_or_else(|| "no detail".to_string());
                 error = Some(EvalError::Runtime {
@@ -205,16 +189,17 @@ pub(super) fn findings_from_hits(
                     }
                 }
                 Some("entry") if !hit.missing => {
-                    if let Some(i) = pointer.rfind('/') {
-                        pointer.truncate(i);
-                    }
+                    pointer.pop_back();
                 }
                 _ => {}
             }
         }
-        let segs = segments(&pointer);
-        let key_len = segs.len().saturating_sub(spec.group);
-        let key = (rule.clone(), segs[..key_len].join("/"));
+        // Checks that differ only in the last `group` tokens are one finding.
+        let mut place = pointer.clone();
+        for _ in 0..spec.group {
+            place.pop_back();
+        }
+        let key = (rule.clone(), place);
         let port = hit.to.as_ref().and_then(Value::as_i64);
         let slot = match index.get(&key) {
             Some(&i) => i,
@@ -289,20 +274,42 @@ mod tests {
     #[test]
     fn pointer_recovers_keys_holding_a_slash() {
         let doc = json!({"resources": [{"after": {"tags": {"kubernetes.io/cluster/x": "owned", "a~b": 1}}}]});
+        let to = |path: &str| to_pointer(&doc, &super::super::report::segments(path)).to_string();
         assert_eq!(
-            to_pointer(&doc, "/resources/0/after/tags/kubernetes.io/cluster/x"),
+            to("/resources/0/after/tags/kubernetes.io/cluster/x"),
             "/resources/0/after/tags/kubernetes.io~1cluster~1x"
         );
         assert_eq!(
-            to_pointer(&doc, "/resources/0/after/tags/a~b"),
+            to("/resources/0/after/tags/a~b"),
             "/resources/0/after/tags/a~0b"
         );
         // A path below a missing node is escaped segment by segment.
         assert_eq!(
-            to_pointer(&doc, "/resources/0/after/none/x"),
-            "/resources/0/after/none/x"
+            to("/resources/0/after/none/x~y"),
+            "/resources/0/after/none/x~0y"
         );
-        assert_eq!(to_pointer(&doc, ""), "");
+        assert_eq!(to_pointer(&doc, Pointer::root()), "");
+    }
+
+    #[test]
+    fn resources_of_pointers() {
+        let doc = json!({"resources": [{"address": "aws_s3_bucket.b", "after": {}}]});
+        let of = |kind, p: &'static str| {
+            resource_of(kind, &doc, Pointer::from_static(p))
+                .map(|(root, id)| (root.to_string(), id))
+        };
+        let cfn = InputKind::CloudFormation;
+        assert_eq!(
+            of(cfn, "/Resources/a~1b/Properties"),
+            Some(("/Resources/a~1b".into(), "a/b".into()))
+        );
+        assert_eq!(of(cfn, "/Resources"), None);
+        let tf = InputKind::TerraformPlan;
+        assert_eq!(
+            of(tf, "/resources/0/after/x"),
+            Some(("/resources/0/after".into(), "aws_s3_bucket.b".into()))
+        );
+        assert_eq!(of(tf, "/resources"), None);
     }
     #[test]
     fn ports_are_described_like_the_rego_pack() {

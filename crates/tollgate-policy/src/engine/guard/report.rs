@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use tollgate_template::PointerBuf;
 
 /// The report on one document.
 #[derive(Debug, Deserialize)]
@@ -124,8 +125,10 @@ struct InComparison {
 pub(super) struct Hit {
     pub rule: String,
     /// The path of the offending value in the unit (for a missing value: the deepest node
-    /// that exists). `None`: Guard reported no value.
-    pub path: Option<String>,
+    /// that exists), one token per segment of Guard's path: Guard joins keys with `/`
+    /// without escaping them, so a key holding `/` is several tokens here until
+    /// `findings::to_pointer` recovers it from the input. `None`: Guard reported no value.
+    pub path: Option<PointerBuf>,
     pub missing: bool,
     pub value: Option<Value>,
     /// The other side of a binary comparison.
@@ -204,7 +207,7 @@ fn walk(checks: Vec<ClauseReport>, rule: &str, hits: &mut Vec<Hit>) {
 /// A hit at `at` (path and value), with the other side `to` and the clause's messages.
 fn located(at: Option<PathValue>, to: Option<Value>, messages: Messages) -> Hit {
     let (path, value) = match at {
-        Some(PathValue { path, value }) => (Some(path), Some(value)),
+        Some(PathValue { path, value }) => (Some(segments(&path)), Some(value)),
         None => (None, None),
     };
     Hit {
@@ -215,6 +218,16 @@ fn located(at: Option<PathValue>, to: Option<Value>, messages: Messages) -> Hit 
         error: messages.error_message,
         ..Hit::default()
     }
+}
+
+/// Guard's path (`/Resources/A/Properties/Port`) as one token per segment; `""` and `/` are
+/// the root.
+pub(super) fn segments(path: &str) -> PointerBuf {
+    let path = path.trim_start_matches('/');
+    if path.is_empty() {
+        return PointerBuf::new();
+    }
+    PointerBuf::from_tokens(path.split('/'))
 }
 
 #[cfg(test)]
@@ -240,15 +253,13 @@ mod tests {
         let hits = FileReport::deserialize(&report).map(FileReport::hits);
         let hits = hits.unwrap_or_default();
         assert_eq!(hits.len(), 4, "{hits:?}");
-        assert_eq!(
-            hits[0].path.as_deref(),
-            Some("/Resources/A/Properties/Port")
-        );
+        let path = |i: usize| hits[i].path.as_ref().map(|p| p.as_str());
+        assert_eq!(path(0), Some("/Resources/A/Properties/Port"));
         assert_eq!(
             (hits[0].to.clone(), hits[0].custom.as_deref()),
             (Some(json!(3389)), Some("m"))
         );
-        assert!(hits[1].missing && hits[1].path.as_deref() == Some("/Resources/A"));
+        assert!(hits[1].missing && path(1) == Some("/Resources/A"));
         assert!(hits[2].path.is_none());
         assert_eq!(
             (hits[3].rule.as_str(), hits[3].custom.as_deref()),

@@ -60,10 +60,10 @@ fn user_rule_findings_metadata_and_related() {
         vec![RawFinding {
             rule: "always".into(),
             resource: "B".into(),
-            pointer: "/Resources/B".into(),
+            pointer: tollgate_template::Pointer::from_static("/Resources/B").to_buf(),
             message: "m".into(),
             related: vec![RelatedPointer {
-                pointer: "/Parameters".into(),
+                pointer: tollgate_template::Pointer::from_static("/Parameters").to_buf(),
                 message: "here".into()
             }],
         }]
