@@ -7,6 +7,7 @@ use super::*;
 use crate::engine::common::{Header, Scope};
 use crate::finding::RelatedPointer;
 use crate::pack::{REGO_LIB, REGO_LIB_PATH};
+
 use serde_json::json;
 
 fn user(file: &str, text: &str) -> PolicySource {

@@ -1,0 +1,17 @@
+# An aws_instance without a metadata_options block: the plan leaves it unknown, which counts
+# as not set (finding at the start of change.after).
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "AKIAFAKEFAKEFAKEFAKE"
+  secret_key                  = "fake-secret-key-for-offline-plans"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+resource "aws_instance" "web" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+}

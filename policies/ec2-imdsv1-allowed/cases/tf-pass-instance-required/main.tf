@@ -1,0 +1,26 @@
+# An aws_instance that requires IMDSv2 tokens.
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "AKIAFAKEFAKEFAKEFAKE"
+  secret_key                  = "fake-secret-key-for-offline-plans"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+resource "aws_instance" "web" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+
+  root_block_device {
+    encrypted = true
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+}

@@ -1,0 +1,20 @@
+# Trap: an Inactive key is not a usable credential (no findings).
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "AKIAFAKEFAKEFAKEFAKE"
+  secret_key                  = "fake-secret-key-for-offline-plans"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+resource "aws_iam_user" "ci" {
+  name = "ci-deployer"
+}
+
+resource "aws_iam_access_key" "ci" {
+  user   = aws_iam_user.ci.name
+  status = "Inactive"
+}
