@@ -114,33 +114,33 @@ pub fn render(mut findings: Vec<BaselineEntry>) -> String {
 mod tests {
     use super::*;
 
+    fn fp(file: &str, resource: &str, pointer: &'static str) -> String {
+        fingerprint("r", file, resource, Pointer::from_static(pointer))
+    }
+
     #[test]
     fn fingerprint_ignores_the_resource_position_in_a_plan() {
-        let a = fingerprint(
-            "r",
+        let a = fp(
             "p.json",
             "aws_security_group.a",
-            Pointer::from_static("/resources/3/after/ingress/0"),
+            "/resources/3/after/ingress/0",
         );
-        let b = fingerprint(
-            "r",
+        let b = fp(
             "./p.json",
             "aws_security_group.a",
-            Pointer::from_static("/resources/7/after/ingress/0"),
+            "/resources/7/after/ingress/0",
         );
         assert_eq!(a, b);
-        let c = fingerprint(
-            "r",
+        let c = fp(
             "p.json",
             "aws_security_group.b",
-            Pointer::from_static("/resources/3/after/ingress/0"),
+            "/resources/3/after/ingress/0",
         );
         assert_ne!(a, c);
-        let d = fingerprint(
-            "r",
+        let d = fp(
             "p.json",
             "aws_security_group.a",
-            Pointer::from_static("/resources/3/after/ingress/1"),
+            "/resources/3/after/ingress/1",
         );
         assert_ne!(a, d);
         assert_eq!(a.len(), 32);
@@ -148,17 +148,15 @@ mod tests {
 
     #[test]
     fn fingerprint_keeps_the_path_inside_a_template_resource() {
-        let a = fingerprint(
-            "r",
+        let a = fp(
             "t.yaml",
             "Sg",
-            Pointer::from_static("/Resources/Sg/Properties/SecurityGroupIngress/0"),
+            "/Resources/Sg/Properties/SecurityGroupIngress/0",
         );
-        let b = fingerprint(
-            "r",
+        let b = fp(
             "t.yaml",
             "Sg",
-            Pointer::from_static("/Resources/Sg/Properties/SecurityGroupIngress/1"),
+            "/Resources/Sg/Properties/SecurityGroupIngress/1",
         );
         assert_ne!(a, b);
         let relative = |p: &'static str| resource_relative(Pointer::from_static(p)).as_str();

@@ -3,26 +3,10 @@
 //! problem matchers read (as ruff's `--output-format concise`, cfn-lint's `parseable`).
 
 use super::severity_name;
-use crate::diagnostics::{Body, FindingRecord, Level, ProblemRecord, Run};
+use crate::diagnostics::{FindingRecord, Level, ProblemRecord, Run};
 
 pub fn render(run: &Run) -> String {
-    let mut out = String::new();
-    for d in &run.diagnostics {
-        let file = d.file.as_deref().map(crate::baseline::normalize_path);
-        match &d.body {
-            Body::Problem(p) => out.push_str(&problem(file.as_deref(), p)),
-            Body::Finding(f) if run.is_shown(f) => {
-                out.push_str(&finding(file.as_deref().unwrap_or_default(), f))
-            }
-            Body::Finding(_) | Body::Skipped(_) => {}
-        }
-    }
-    let c = run.counts();
-    out.push_str(&format!(
-        "tollgate: {} file(s) checked, {} finding(s), {} suppressed, {} error(s)\n",
-        c.files, c.findings, c.suppressed, c.errors
-    ));
-    out
+    super::line_per_record(run, problem, finding)
 }
 
 /// One line, whatever the text holds.

@@ -2,7 +2,7 @@
 //! request (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`).
 
 use super::severity_name;
-use crate::diagnostics::{Body, FindingRecord, Level, ProblemRecord, Run, Source};
+use crate::diagnostics::{FindingRecord, Level, ProblemRecord, Run, Source};
 use tollgate_policy::Severity;
 
 /// Escaping as the runner parses it: `%`, CR and LF in the message; also `:` and `,` in
@@ -26,23 +26,7 @@ fn command(s: Severity) -> &'static str {
 }
 
 pub fn render(run: &Run) -> String {
-    let mut out = String::new();
-    for d in &run.diagnostics {
-        let file = d.file.as_deref().map(crate::baseline::normalize_path);
-        match &d.body {
-            Body::Problem(p) => out.push_str(&problem(file.as_deref(), p)),
-            Body::Finding(f) if run.is_shown(f) => {
-                out.push_str(&finding(file.as_deref().unwrap_or_default(), f))
-            }
-            Body::Finding(_) | Body::Skipped(_) => {}
-        }
-    }
-    let c = run.counts();
-    out.push_str(&format!(
-        "tollgate: {} file(s) checked, {} finding(s), {} suppressed, {} error(s)\n",
-        c.files, c.findings, c.suppressed, c.errors
-    ));
-    out
+    super::line_per_record(run, problem, finding)
 }
 
 fn problem(file: Option<&str>, p: &ProblemRecord) -> String {

@@ -11,7 +11,7 @@ mod sarif;
 pub use human::handler;
 
 use crate::cli::Format;
-use crate::diagnostics::Run;
+use crate::diagnostics::{Body, FindingRecord, ProblemRecord, Run};
 use miette::Result;
 use tollgate_policy::Severity;
 
@@ -25,6 +25,32 @@ pub fn render(run: &Run, format: Format) -> Result<String> {
         Format::Github => Ok(github::render(run)),
         Format::Concise => Ok(concise::render(run)),
     }
+}
+
+/// A line-per-record format: `problem` and `finding` each write one record's line(s), in
+/// the list's order (findings hidden by the run's settings left out), then the totals line.
+fn line_per_record(
+    run: &Run,
+    problem: impl Fn(Option<&str>, &ProblemRecord) -> String,
+    finding: impl Fn(&str, &FindingRecord) -> String,
+) -> String {
+    let mut out = String::new();
+    for d in &run.diagnostics {
+        let file = d.file.as_deref().map(crate::baseline::normalize_path);
+        match &d.body {
+            Body::Problem(p) => out.push_str(&problem(file.as_deref(), p)),
+            Body::Finding(f) if run.is_shown(f) => {
+                out.push_str(&finding(file.as_deref().unwrap_or_default(), f))
+            }
+            Body::Finding(_) | Body::Skipped(_) => {}
+        }
+    }
+    let c = run.counts();
+    out.push_str(&format!(
+        "tollgate: {} file(s) checked, {} finding(s), {} suppressed, {} error(s)\n",
+        c.files, c.findings, c.suppressed, c.errors
+    ));
+    out
 }
 
 pub fn severity_name(s: Severity) -> &'static str {
