@@ -15,6 +15,6 @@ pub mod pack;
 
 pub use check::check;
 pub use engine::common::{default_options, DEFAULT_ADMIN_PORTS};
-pub use engine::{Engine, EvalError};
+pub use engine::{Engine, EvalError, Evaluation};
 pub use finding::{Finding, RawFinding, RelatedPointer, RuleMeta, Severity};
 pub use tollgate_template::InputKind;

@@ -49,5 +49,8 @@ pub trait Engine: Send + Sync {
         kind: InputKind,
         input: &serde_json::Value,
         options: &serde_json::Value,
-    ) -> (Vec<RawFinding>, Vec<EvalError>);
+    ) -> Evaluation;
 }
+
+/// What an evaluation returns: the findings, and the errors of the rules that failed.
+pub type Evaluation = (Vec<RawFinding>, Vec<EvalError>);

@@ -17,6 +17,7 @@
 //! (`<< >>`) are static. The conventions that turn a report into findings (which rule, where it
 //! points, what it says) are in `docs/writing-guard-policies.md`.
 
+use crate::engine::Evaluation;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -147,12 +148,7 @@ impl Engine for GuardEngine {
             .collect()
     }
 
-    fn evaluate(
-        &self,
-        kind: InputKind,
-        input: &Value,
-        options: &Value,
-    ) -> (Vec<RawFinding>, Vec<EvalError>) {
+    fn evaluate(&self, kind: InputKind, input: &Value, options: &Value) -> Evaluation {
         let options = options::normalize_options(options);
         let policies: Vec<&GuardPolicy> = self
             .policies

@@ -1,6 +1,7 @@
 //! Evaluating a kind's groups on a document: whole, filtered, or in chunks in parallel; each
 //! chunk's findings mapped back to the input; a failing query retried package by package.
 
+use crate::engine::Evaluation;
 use std::sync::PoisonError;
 
 use rayon::prelude::*;
@@ -21,7 +22,7 @@ impl KindEngine {
         &self,
         input: &serde_json::Value,
         options: &serde_json::Value,
-    ) -> (Vec<RawFinding>, Vec<EvalError>) {
+    ) -> Evaluation {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
         for group in self.groups.iter().filter(|g| !g.packages.is_empty()) {
@@ -44,7 +45,7 @@ impl Group {
         kind: InputKind,
         input: &serde_json::Value,
         options: &serde_json::Value,
-    ) -> (Vec<RawFinding>, Vec<EvalError>) {
+    ) -> Evaluation {
         let engine = match self.engine_with(options) {
             Ok(engine) => engine,
             Err(error) => return (Vec::new(), vec![error]),
@@ -60,7 +61,7 @@ impl Group {
                 return self.evaluate_doc(kind, engine, doc);
             }
         };
-        let results: Vec<(Vec<RawFinding>, Vec<EvalError>)> = pieces
+        let results: Vec<Evaluation> = pieces
             .chunks(self.scope)
             .into_par_iter()
             .map(|chunk| {
@@ -79,12 +80,7 @@ impl Group {
 
     /// Runs the packages on one document; its pointers are mapped back to the input's by the
     /// document's [`ChunkMap`].
-    fn evaluate_doc(
-        &self,
-        kind: InputKind,
-        mut engine: regorus::Engine,
-        doc: Doc,
-    ) -> (Vec<RawFinding>, Vec<EvalError>) {
+    fn evaluate_doc(&self, kind: InputKind, mut engine: regorus::Engine, doc: Doc) -> Evaluation {
         let Doc { value, map } = doc;
         engine.set_input(value);
         let mut findings = Vec::new();

@@ -24,6 +24,7 @@
 //! or one that exceeds the time limit), each rule package is queried on its own, so the
 //! failing rule is named and the others still report.
 
+use crate::engine::Evaluation;
 use std::path::PathBuf;
 use std::sync::PoisonError;
 use std::time::Duration;
@@ -31,7 +32,7 @@ use std::time::Duration;
 use tollgate_template::InputKind;
 
 use crate::engine::{Engine, EvalError};
-use crate::finding::{RawFinding, Severity};
+use crate::finding::Severity;
 
 mod compile;
 mod docs;
@@ -197,7 +198,7 @@ impl Engine for RegoEngine {
         kind: InputKind,
         input: &serde_json::Value,
         options: &serde_json::Value,
-    ) -> (Vec<RawFinding>, Vec<EvalError>) {
+    ) -> Evaluation {
         self.for_kind(kind).evaluate(input, options)
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::engine::common::{Header, Scope};
-use crate::finding::RelatedPointer;
+use crate::finding::{RawFinding, RelatedPointer};
 use crate::pack::{REGO_LIB, REGO_LIB_PATH};
 
 use serde_json::json;
