@@ -262,6 +262,11 @@ pub struct CheckArgs {
     /// found in directories were skipped.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// Print the report and nothing else: with --output, nothing at all (by default the errors
+    /// and the totals line still go to stderr, so a CI log shows what happened).
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
 }
 
 /// `--shard K/N`.

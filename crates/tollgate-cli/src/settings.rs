@@ -62,6 +62,8 @@ pub struct OutputSettings {
     pub write_baseline: Option<PathBuf>,
     pub show_suppressed: bool,
     pub verbose: bool,
+    /// `--quiet`: no errors and totals on stderr when the report goes to a file.
+    pub quiet: bool,
 }
 
 /// Everything decided before the first file is read.
@@ -165,6 +167,7 @@ impl Settings {
                 write_baseline: args.write_baseline.clone(),
                 show_suppressed: args.show_suppressed,
                 verbose: args.verbose,
+                quiet: args.quiet,
             },
             config,
         })

@@ -579,3 +579,34 @@ fn the_rules_table_lines_up() {
         );
     }
 }
+
+#[test]
+fn a_report_written_to_a_file_still_tells_the_terminal_what_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("x.sarif");
+    let sarif = sarif.to_str().unwrap();
+    let broken = "testdata/errors/load/json-syntax.json";
+    let out = run(&["check", FAIL, broken, "-f", "sarif", "-o", sarif]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!("{broken}:5:5: error tollgate::load::json-syntax ")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        lines[1].starts_with("tollgate: 1 file(s) checked, 2 finding(s)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(lines[2], format!("tollgate: report written to {sarif}"));
+    // --quiet: the report and nothing else.
+    let out = run(&["check", FAIL, broken, "-f", "sarif", "-o", sarif, "--quiet"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        out.stderr
+    );
+}

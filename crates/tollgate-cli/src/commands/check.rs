@@ -86,7 +86,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     }
     let text = report::render(&run, s.output.format)?;
     match &s.output.path {
-        Some(path) => crate::output::atomic(path, &text)?,
+        Some(path) => {
+            crate::output::atomic(path, &text)?;
+            if !s.output.quiet {
+                // The report went to a file: the terminal still learns what happened.
+                eprint!("{}", report::to_stderr_beside_a_file(&run, path));
+            }
+        }
         None => crate::output::stdout(&text)?,
     }
     Ok(if run.has_errors() {

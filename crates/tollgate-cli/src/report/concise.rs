@@ -31,7 +31,7 @@ fn finding(file: &str, f: &FindingRecord) -> String {
     )
 }
 
-fn problem(file: Option<&str>, p: &ProblemRecord) -> String {
+pub(super) fn problem(file: Option<&str>, p: &ProblemRecord) -> String {
     let level = match p.level {
         Level::Error => "error",
         Level::Warning => "warning",

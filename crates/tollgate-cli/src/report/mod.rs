@@ -53,6 +53,14 @@ fn line_per_record(
     out
 }
 
+/// What the terminal gets when the report is written to `path`: every error and warning on a
+/// line of its own (as `--format concise` writes them), the totals, and where the report is.
+pub fn to_stderr_beside_a_file(run: &Run, path: &std::path::Path) -> String {
+    let mut text = line_per_record(run, concise::problem, |_, _| String::new());
+    text.push_str(&format!("tollgate: report written to {}\n", path.display()));
+    text
+}
+
 pub fn severity_name(s: Severity) -> &'static str {
     match s {
         Severity::Info => "info",
