@@ -199,6 +199,12 @@ pub struct CheckArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// SARIF URIs are relative to DIR (`%SRCROOT%`), as code scanning expects
+    /// [default: the repository's top level (the nearest directory above holding `.git`),
+    /// else the current directory]. A file outside it gets an absolute `file:` URI.
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
+
     /// Write the report to FILE (atomically: a temporary file renamed into place) instead of
     /// stdout.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -64,6 +64,8 @@ pub struct OutputSettings {
     pub verbose: bool,
     /// `--quiet`: no errors and totals on stderr when the report goes to a file.
     pub quiet: bool,
+    /// `--sarif-root`, as given.
+    pub sarif_root: Option<PathBuf>,
 }
 
 /// Everything decided before the first file is read.
@@ -168,6 +170,7 @@ impl Settings {
                 show_suppressed: args.show_suppressed,
                 verbose: args.verbose,
                 quiet: args.quiet,
+                sarif_root: args.sarif_root.clone(),
             },
             config,
         })

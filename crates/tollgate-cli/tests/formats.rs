@@ -245,3 +245,60 @@ fn concise_errors_are_one_line_each() {
         );
     }
 }
+
+#[test]
+fn sarif_uris_are_relative_to_the_source_root() {
+    let uris = |out: &common::Out| -> Vec<(String, Option<String>)> {
+        let log: Value = serde_json::from_str(&out.stdout).unwrap();
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let a = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+                let base = a["uriBaseId"].as_str().map(str::to_string);
+                (a["uri"].as_str().unwrap().to_string(), base)
+            })
+            .collect()
+    };
+    let root_dir = root();
+    let root_arg = root_dir.to_str().unwrap();
+    // From a subdirectory, with `../`: still relative to the root, never `../`.
+    let out = common::run_in(
+        &root_dir.join("policies"),
+        &[
+            "check",
+            &format!("../{FAIL}"),
+            "-f",
+            "sarif",
+            "--sarif-root",
+            "..",
+        ],
+    );
+    let srcroot = Some("%SRCROOT%".to_string());
+    assert_eq!(uris(&out)[0], (FAIL.to_string(), srcroot.clone()));
+    // An absolute path below the root: relative too.
+    let absolute = root_dir.join(FAIL);
+    let args = [
+        "check",
+        absolute.to_str().unwrap(),
+        "-f",
+        "sarif",
+        "--sarif-root",
+        root_arg,
+    ];
+    assert_eq!(uris(&run(&args))[0], (FAIL.to_string(), srcroot));
+    // Outside the root: an absolute file URI, with no base.
+    let elsewhere = root_dir.join("policies/sg-ssh-world");
+    let args = [
+        "check",
+        absolute.to_str().unwrap(),
+        "-f",
+        "sarif",
+        "--sarif-root",
+    ];
+    let out = run(&[&args[..], &[elsewhere.join("x").to_str().unwrap()]].concat());
+    let (uri, base) = &uris(&out)[0];
+    assert!(uri.starts_with("file:///") && uri.ends_with(FAIL), "{uri}");
+    assert_eq!(base, &None);
+}

@@ -80,6 +80,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     run.verbose = s.output.verbose;
     run.colour = crate::colour::stdout(s.output.path.is_some());
     run.elapsed = started.elapsed();
+    run.sarif_root = Some(sarif_root(s.output.sarif_root.as_deref()));
 
     if let Some(path) = &s.output.write_baseline {
         crate::output::atomic(path, &baseline::render(baseline_entries(&run)))?;
@@ -124,6 +125,21 @@ impl RelativeTo {
             .map(Path::to_path_buf)
             .unwrap_or(path)
     }
+}
+
+/// `--sarif-root`, else the repository's top level (the nearest directory holding `.git`, a
+/// directory or a worktree's file), else the current directory; absolute.
+fn sarif_root(flag: Option<&Path>) -> diagnostics::SarifRoot {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root = match flag {
+        Some(dir) => without_dots(&cwd.join(dir)),
+        None => cwd
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .unwrap_or(&cwd)
+            .to_path_buf(),
+    };
+    diagnostics::SarifRoot { root, cwd }
 }
 
 /// `./x` and `x` are the same path.

@@ -37,6 +37,16 @@ pub struct Run {
     /// Colour in the human report (a terminal, no `NO_COLOR`, no `--output`).
     pub colour: bool,
     pub elapsed: Duration,
+    /// Where SARIF URIs are relative to; `None`: as the paths were given.
+    pub sarif_root: Option<SarifRoot>,
+}
+
+/// The source root of SARIF's `%SRCROOT%` and the directory the reported paths are relative to,
+/// both absolute.
+#[derive(Debug, Clone)]
+pub struct SarifRoot {
+    pub root: std::path::PathBuf,
+    pub cwd: std::path::PathBuf,
 }
 
 /// One file met by the run.
@@ -224,6 +234,7 @@ impl Run {
             verbose: false,
             colour: false,
             elapsed: Duration::ZERO,
+            sarif_root: None,
         }
     }
 

@@ -60,19 +60,55 @@ fn region(l: &diagnostics::Location) -> Region {
     }
 }
 
-fn physical(uri: &str, region: Region) -> PhysicalLocation {
+fn physical(artifact: &ArtifactLocation, region: Region) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: ArtifactLocation {
-            uri: uri.to_string(),
-            uri_base_id: SRCROOT,
-        },
+        artifact_location: artifact.clone(),
         region,
     }
 }
 
-/// Percent-encoded, with `/` separators and no leading `./`.
-fn uri(path: &str) -> String {
-    utf8_percent_encode(&normalize_path(path), PATH).to_string()
+/// Where a file is for code scanning: relative to the source root (`--sarif-root`, by default
+/// the repository's top level) under `%SRCROOT%`, percent-encoded with `/` separators — never
+/// absolute or `../` there, which code scanning cannot place; a file outside the root gets an
+/// absolute `file:` URI of its own.
+fn artifact(run: &Run, file: &str) -> ArtifactLocation {
+    let encode = |p: &str| utf8_percent_encode(p, PATH).to_string();
+    let Some(root) = &run.sarif_root else {
+        return ArtifactLocation {
+            uri: encode(&normalize_path(file)),
+            uri_base_id: Some(SRCROOT),
+        };
+    };
+    let absolute = lexically_normal(&root.cwd.join(file));
+    match absolute.strip_prefix(lexically_normal(&root.root)) {
+        Ok(below) => ArtifactLocation {
+            uri: encode(&normalize_path(&below.to_string_lossy())),
+            uri_base_id: Some(SRCROOT),
+        },
+        Err(_) => ArtifactLocation {
+            uri: format!(
+                "file://{}",
+                encode(&normalize_path(&absolute.to_string_lossy()))
+            ),
+            uri_base_id: None,
+        },
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (the file may be standard input).
+fn lexically_normal(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn descriptor(r: &RuleInfo) -> ReportingDescriptor {
@@ -130,7 +166,7 @@ fn descriptor(r: &RuleInfo) -> ReportingDescriptor {
 }
 
 fn result(run: &Run, file: &str, f: &FindingRecord) -> SarifResult {
-    let file_uri = uri(file);
+    let file_uri = artifact(run, file);
     let related: Vec<RelatedLocation> = f
         .related
         .iter()
@@ -173,11 +209,11 @@ fn result(run: &Run, file: &str, f: &FindingRecord) -> SarifResult {
     }
 }
 
-fn notification(p: &ProblemRecord) -> Notification {
+fn notification(run: &Run, p: &ProblemRecord) -> Notification {
     let locations = match (p.source, &p.file, p.position) {
         (Source::Load | Source::Resolve, Some(file), Some(pos)) => Some(vec![Location {
             physical_location: physical(
-                &uri(file),
+                &artifact(run, file),
                 Region {
                     start_line: pos.line,
                     start_column: pos.column,
@@ -212,7 +248,7 @@ pub fn render(run: &Run) -> Result<String> {
     // The run's own warnings last, after every file's and policy's problems.
     let (own, others): (Vec<&ProblemRecord>, Vec<&ProblemRecord>) =
         run.problems().partition(|p| p.source == Source::Run);
-    notifications.extend(others.into_iter().chain(own).map(notification));
+    notifications.extend(others.into_iter().chain(own).map(|p| notification(run, p)));
 
     let sarif_run = model::Run {
         tool: Tool {
@@ -254,14 +290,32 @@ pub fn render(run: &Run) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::SarifRoot;
 
     #[test]
-    fn uris_are_relative_and_percent_encoded() {
+    fn uris_are_relative_to_the_source_root_and_percent_encoded() {
+        let mut run = Run::new(Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let uri = |run: &Run, f: &str| {
+            let a = artifact(run, f);
+            (a.uri, a.uri_base_id)
+        };
+        let rel = |s: &str| (s.to_string(), Some(SRCROOT));
         assert_eq!(
-            uri("./templates/my stack.yaml"),
-            "templates/my%20stack.yaml"
+            uri(&run, "./templates/my stack.yaml"),
+            rel("templates/my%20stack.yaml")
         );
-        assert_eq!(uri("a\\b.json"), "a/b.json");
-        assert_eq!(uri("ü%#.yaml"), "%C3%BC%25%23.yaml");
+        assert_eq!(uri(&run, "a\\b.json"), rel("a/b.json"));
+        assert_eq!(uri(&run, "ü%#.yaml"), rel("%C3%BC%25%23.yaml"));
+        run.sarif_root = Some(SarifRoot {
+            root: "/repo".into(),
+            cwd: "/repo/infra".into(),
+        });
+        assert_eq!(uri(&run, "web.yaml"), rel("infra/web.yaml"));
+        assert_eq!(uri(&run, "../stacks/db.yaml"), rel("stacks/db.yaml"));
+        assert_eq!(uri(&run, "/repo/x/./y.json"), rel("x/y.json"));
+        assert_eq!(
+            uri(&run, "/elsewhere/t.yaml"),
+            ("file:///elsewhere/t.yaml".to_string(), None)
+        );
     }
 }

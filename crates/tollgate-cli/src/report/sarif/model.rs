@@ -153,11 +153,13 @@ pub struct PhysicalLocation {
     pub region: Region,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactLocation {
     pub uri: String,
-    pub uri_base_id: &'static str,
+    /// `%SRCROOT%` for a path below the source root; none for an absolute `file:` URI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri_base_id: Option<&'static str>,
 }
 
 /// Lines and columns are 1-based; columns count characters (`columnKind`).
