@@ -14,6 +14,7 @@ pub mod discover;
 pub mod filter;
 pub mod output;
 pub mod params;
+pub mod paths;
 pub mod problem;
 pub mod report;
 pub mod rule_docs;

@@ -115,12 +115,12 @@ struct RelativeTo {
 impl RelativeTo {
     fn new(base: &Path) -> Self {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let base = without_dots(&cwd.join(base));
+        let base = crate::paths::lexically_normal(&cwd.join(base));
         RelativeTo { cwd, base }
     }
 
     fn path(&self, path: &Path) -> PathBuf {
-        let path = without_dots(&self.cwd.join(path));
+        let path = crate::paths::lexically_normal(&self.cwd.join(path));
         path.strip_prefix(&self.base)
             .map(Path::to_path_buf)
             .unwrap_or(path)
@@ -132,7 +132,7 @@ impl RelativeTo {
 fn sarif_root(flag: Option<&Path>) -> diagnostics::SarifRoot {
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = match flag {
-        Some(dir) => without_dots(&cwd.join(dir)),
+        Some(dir) => crate::paths::lexically_normal(&cwd.join(dir)),
         None => cwd
             .ancestors()
             .find(|d| d.join(".git").exists())
@@ -140,13 +140,6 @@ fn sarif_root(flag: Option<&Path>) -> diagnostics::SarifRoot {
             .to_path_buf(),
     };
     diagnostics::SarifRoot { root, cwd }
-}
-
-/// `./x` and `x` are the same path.
-fn without_dots(p: &Path) -> PathBuf {
-    p.components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect()
 }
 
 /// Stable across runs and machines: a hash of the path as reported, not of the walk order.

@@ -42,7 +42,7 @@ pub struct Run {
 }
 
 /// The source root of SARIF's `%SRCROOT%` and the directory the reported paths are relative to,
-/// both absolute.
+/// both absolute and lexically normal (`paths::lexically_normal`).
 #[derive(Debug, Clone)]
 pub struct SarifRoot {
     pub root: std::path::PathBuf,

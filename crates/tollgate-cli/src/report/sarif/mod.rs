@@ -79,8 +79,8 @@ fn artifact(run: &Run, file: &str) -> ArtifactLocation {
             uri_base_id: Some(SRCROOT),
         };
     };
-    let absolute = lexically_normal(&root.cwd.join(file));
-    match absolute.strip_prefix(lexically_normal(&root.root)) {
+    let absolute = crate::paths::lexically_normal(&root.cwd.join(file));
+    match absolute.strip_prefix(&root.root) {
         Ok(below) => ArtifactLocation {
             uri: encode(&normalize_path(&below.to_string_lossy())),
             uri_base_id: Some(SRCROOT),
@@ -93,22 +93,6 @@ fn artifact(run: &Run, file: &str) -> ArtifactLocation {
             uri_base_id: None,
         },
     }
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system (the file may be standard input).
-fn lexically_normal(path: &std::path::Path) -> std::path::PathBuf {
-    use std::path::Component;
-    let mut out = std::path::PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn descriptor(r: &RuleInfo) -> ReportingDescriptor {

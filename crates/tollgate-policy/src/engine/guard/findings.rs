@@ -68,10 +68,8 @@ fn lookup<'a>(input: &'a Value, pointer: &Pointer) -> Option<&'a Value> {
 fn is_unknown(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) => true,
-        Some(Value::Object(m)) => {
-            m.len() == 1 && m.keys().all(|k| k == "Ref" || k.starts_with("Fn::"))
-        }
-        _ => false,
+        Some(v) => tollgate_template::as_intrinsic(v)
+            .is_some_and(|(f, _)| f == "Ref" || f.starts_with("Fn::")),
     }
 }
 
